@@ -1,0 +1,244 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, StreamingHttpResponse
+from simple_history.admin import SimpleHistoryAdmin
+
+from corpus.admin import DocumentAdmin
+from corpus.models import Document
+
+from .exports import csv_lines, iter_records, jsonl_lines
+from .models import (
+    AgreementReport,
+    Annotation,
+    Assignment,
+    DeletedAnnotation,
+    Label,
+    SuggesterModel,
+    Suggestion,
+    SuggestionRun,
+)
+from .permissions import can_change_annotation, is_lead
+from .services import annotation_restore, evidence_url_check, span_check
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "colour", "shortcut", "order"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class AnnotationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Annotation
+        fields = ["document", "start", "end", "label", "note", "evidence_url", "origin", "is_final"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        document, start, end = data.get("document"), data.get("start"), data.get("end")
+        if document is not None and start is not None and end is not None:
+            try:
+                self.instance.quote = span_check(document=document, start=start, end=end)
+            except ValidationError as exc:
+                raise ValidationError(
+                    exc.message_dict if hasattr(exc, "message_dict") else exc
+                ) from None
+        if data.get("evidence_url"):
+            data["evidence_url"] = evidence_url_check(data["evidence_url"])
+        return data
+
+
+def _stream(lines, filename: str, content_type: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin.action(description="Export selected annotations as JSONL")
+def export_jsonl(modeladmin, request, queryset):
+    return _stream(jsonl_lines(iter_records(queryset)), "annotations.jsonl", "application/x-ndjson")
+
+
+@admin.action(description="Export selected annotations as CSV")
+def export_csv(modeladmin, request, queryset):
+    return _stream(csv_lines(iter_records(queryset)), "annotations.csv", "text/csv; charset=utf-8")
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(SimpleHistoryAdmin):
+    form = AnnotationAdminForm
+    list_display = [
+        "id",
+        "short_quote",
+        "label",
+        "document",
+        "created_by",
+        "origin",
+        "is_final",
+        "updated_at",
+    ]
+    list_filter = [
+        "label",
+        "origin",
+        "is_final",
+        "created_by",
+        "document__collection",
+        "updated_at",
+    ]
+    search_fields = ["quote", "note", "document__title"]
+    list_select_related = ["label", "document", "created_by"]
+    readonly_fields = ["quote", "created_by", "created_at", "updated_at", "version", "suggestion"]
+    raw_id_fields = ["document"]
+    date_hierarchy = "updated_at"
+    actions = [export_jsonl, export_csv]
+
+    @admin.display(description="quote")
+    def short_quote(self, obj: Annotation) -> str:
+        return obj.quote if len(obj.quote) <= 80 else obj.quote[:77] + "…"
+
+    def has_change_permission(self, request: HttpRequest, obj: Annotation | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_change_annotation(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Annotation | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_change_annotation(request.user, obj))
+
+    def save_model(self, request: HttpRequest, obj: Annotation, form, change: bool) -> None:
+        if change:
+            if not can_change_annotation(request.user, Annotation.objects.get(pk=obj.pk)):
+                raise PermissionDenied
+            obj.version += 1
+        else:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for annotation in queryset:
+            if not can_change_annotation(request.user, annotation):
+                raise PermissionDenied
+            annotation.delete()
+
+
+@admin.register(DeletedAnnotation)
+class DeletedAnnotationAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "quote",
+        "label",
+        "document",
+        "created_by",
+        "history_user",
+        "history_date",
+    ]
+    list_filter = ["label", "history_date"]
+    search_fields = ["quote", "note"]
+    actions = ["restore"]
+
+    def get_queryset(self, request: HttpRequest):
+        live = Annotation.objects.values("id")
+        return super().get_queryset(request).filter(history_type="-").exclude(id__in=live)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Restore selected annotations")
+    def restore(self, request: HttpRequest, queryset) -> None:
+        restored = 0
+        for record in queryset:
+            try:
+                annotation_restore(annotation_id=record.id, user=request.user)
+                restored += 1
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{record.id}: {exc}", messages.ERROR)
+        self.message_user(request, f"Restored {restored} annotation(s).")
+
+
+class AnnotationInline(admin.TabularInline):
+    model = Annotation
+    fields = ["start", "end", "quote", "label", "note", "created_by", "origin", "is_final"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["start", "end"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("label", "created_by")
+
+
+admin.site.unregister(Document)
+
+
+@admin.register(Document)
+class DocumentWithAnnotationsAdmin(DocumentAdmin):
+    inlines = [AnnotationInline]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "quote",
+        "label",
+        "score",
+        "suggester",
+        "status",
+        "document",
+        "decided_by",
+    ]
+    list_filter = ["status", "label", "suggester", "document__collection"]
+    search_fields = ["quote", "rationale"]
+    list_select_related = ["label", "document", "decided_by"]
+    raw_id_fields = ["document", "run"]
+
+
+@admin.register(SuggestionRun)
+class SuggestionRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "document",
+        "collection",
+        "suggester",
+        "status",
+        "documents_done",
+        "documents_total",
+        "suggestions_created",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "suggester"]
+    raw_id_fields = ["document"]
+
+
+@admin.register(SuggesterModel)
+class SuggesterModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "trained_at", "training_size", "promoted"]
+    exclude = ["artifact"]
+    readonly_fields = ["name", "version", "trained_at", "training_size", "metrics"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["document", "reviewer", "status", "assigned_by", "created_at", "done_at"]
+    list_filter = ["status", "reviewer", "document__collection"]
+    raw_id_fields = ["document"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and is_lead(request.user)
+
+
+@admin.register(AgreementReport)
+class AgreementReportAdmin(admin.ModelAdmin):
+    list_display = ["collection", "computed_at"]
+    readonly_fields = ["collection", "computed_at", "data"]

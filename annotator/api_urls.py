@@ -1,0 +1,3 @@
+"""REST API routes (see annotator/api.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,245 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from corpus.models import Collection, Document
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class Label(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    colour = models.CharField(max_length=7, help_text="Hex colour, e.g. #0072B2.")
+    shortcut = models.CharField(max_length=1, blank=True, help_text="Keyboard key, e.g. 1.")
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def letter(self) -> str:
+        """A letter shown next to the colour, so labels never rely on colour alone."""
+        return self.name[:1].upper()
+
+
+class Origin(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    SUGGESTION = "suggestion", "Suggestion"
+
+
+class Annotation(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
+    start = models.PositiveIntegerField(help_text="Code point offset, inclusive.")
+    end = models.PositiveIntegerField(help_text="Code point offset, exclusive.")
+    quote = models.TextField(help_text="document.text[start:end], computed by the server.")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="annotations")
+    note = models.TextField(blank=True)
+    evidence_url = models.URLField(max_length=2000, blank=True, validators=[http_url_validator])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
+    suggestion = models.ForeignKey(
+        "Suggestion", null=True, blank=True, on_delete=models.SET_NULL, related_name="annotations"
+    )
+    version = models.PositiveIntegerField(default=1)
+    # Adjudication: a lead's final annotation, and which reviewers' spans it was decided from.
+    is_final = models.BooleanField(default=False)
+    adjudicated_from = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Ids of the reviewers' annotations this was decided from.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["document_id", "start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="annotation_start_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="annotation_end_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["document", "start"]),
+            models.Index(fields=["label", "document"]),
+            models.Index(fields=["created_by", "document"]),
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["document", "is_final"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label_id}: {self.quote[:60]}"
+
+
+class DeletedAnnotation(Annotation.history.model):
+    """Deleted annotations as kept in history, for the admin's restore action."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "deleted annotation"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SuggestionRun(models.Model):
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="suggestion_runs"
+    )
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.CASCADE, related_name="suggestion_runs"
+    )
+    suggester = models.CharField(max_length=100, blank=True, help_text="Empty means all.")
+    version = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    documents_total = models.PositiveIntegerField(default=0)
+    documents_done = models.PositiveIntegerField(default=0)
+    documents_failed = models.PositiveIntegerField(default=0)
+    suggestions_created = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["document", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.status})"
+
+
+class Suggestion(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="suggestions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="suggestions")
+    score = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    rationale = models.TextField(blank=True)
+    suggester = models.CharField(max_length=100)
+    suggester_version = models.CharField(max_length=50)
+    status = models.CharField(
+        max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    run = models.ForeignKey(
+        SuggestionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="suggestions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document_id", "start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="suggestion_start_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="suggestion_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="suggestion_score_0_1"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["document", "status", "start"]),
+            models.Index(fields=["suggester", "status"]),
+            models.Index(fields=["label", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggester}: {self.quote[:60]}"
+
+
+class SuggesterModel(models.Model):
+    """A trained model for the learned suggester; only the promoted one is used."""
+
+    name = models.CharField(max_length=100, default="learned")
+    version = models.PositiveIntegerField()
+    trained_at = models.DateTimeField(auto_now_add=True)
+    training_size = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    promoted = models.BooleanField(default=False)
+    artifact = models.BinaryField()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="suggester_model_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class Assignment(models.Model):
+    """A reviewer's work on a document: assigned by a lead, or started on their own."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    status = models.CharField(
+        max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["document_id", "reviewer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "reviewer"], name="assignment_unique"),
+        ]
+        indexes = [models.Index(fields=["reviewer", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.document_id}: {self.status}"
+
+
+class AgreementReport(models.Model):
+    """Cached agreement figures for a collection, computed by a Celery task."""
+
+    collection = models.OneToOneField(
+        Collection, on_delete=models.CASCADE, related_name="agreement_report"
+    )
+    computed_at = models.DateTimeField(auto_now=True)
+    data = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Agreement for {self.collection}"

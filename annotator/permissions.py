@@ -1,0 +1,37 @@
+"""One permission layer for the UI, the API and the admin.
+
+Roles are Django groups created by a data migration: reviewer, lead, admin.
+A reviewer changes only their own work; a lead (and an admin) may change anyone's.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+REVIEWER = "reviewer"
+LEAD = "lead"
+ADMIN = "admin"
+ROLES = (REVIEWER, LEAD, ADMIN)
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_annotator_roles", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            cached.add(ADMIN)
+        user._annotator_roles = cached
+    return cached
+
+
+def is_lead(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Leads and admins see everyone's work, assign documents and adjudicate."""
+    return bool(user_roles(user) & {LEAD, ADMIN})
+
+
+def can_change_annotation(user: AbstractBaseUser | AnonymousUser, annotation) -> bool:
+    if not user.is_authenticated:
+        return False
+    if annotation.is_final:
+        return is_lead(user)
+    return annotation.created_by_id == user.pk or is_lead(user)

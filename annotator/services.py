@@ -1,0 +1,176 @@
+"""Writes and domain rules for annotations. The span rule lives here, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from corpus.models import Document
+
+from .models import Annotation, Label, Origin, http_url_validator
+from .permissions import can_change_annotation
+
+
+class AnnotationConflict(Exception):
+    """The annotation changed since the client read it (optimistic locking)."""
+
+    def __init__(self, current: Annotation) -> None:
+        self.current = current
+        super().__init__(
+            f"Annotation {current.pk} was changed meanwhile (now version {current.version}); "
+            "reload it and apply your change again."
+        )
+
+
+def span_check(*, document: Document, start: Any, end: Any, quote: str | None = None) -> str:
+    """Check offsets (code points, end exclusive) against the document; return the quote.
+
+    A quote sent by a client is compared with the stored text and refused on mismatch.
+    """
+    if isinstance(start, bool) or not isinstance(start, int):
+        raise ValidationError({"start": "Start must be an integer."})
+    if isinstance(end, bool) or not isinstance(end, int):
+        raise ValidationError({"end": "End must be an integer."})
+    if start < 0:
+        raise ValidationError({"start": "Start must be 0 or more."})
+    if end <= start:
+        raise ValidationError({"end": "End must be greater than start."})
+    length = len(document.text)
+    if end > length:
+        raise ValidationError({"end": f"End {end} is past the end of the document ({length})."})
+    actual = document.text[start:end]
+    if quote is not None and quote != actual:
+        raise ValidationError(
+            {"quote": f"Quote does not match the document text at {start}-{end}: {actual[:80]!r}."}
+        )
+    return actual
+
+
+def label_resolve(label: Label | str | int) -> Label:
+    if isinstance(label, Label):
+        return label
+    try:
+        if isinstance(label, int):
+            return Label.objects.get(pk=label)
+        return Label.objects.get(slug=label)
+    except Label.DoesNotExist:
+        raise ValidationError({"label": f"Unknown label {label!r}."}) from None
+
+
+def evidence_url_check(url: str) -> str:
+    url = (url or "").strip()
+    if url:
+        try:
+            http_url_validator(url)
+        except ValidationError:
+            raise ValidationError(
+                {"evidence_url": "Evidence URL must be an http or https URL."}
+            ) from None
+    return url
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    document: Document,
+    created_by,
+    start: int,
+    end: int,
+    label: Label | str | int,
+    quote: str | None = None,
+    note: str = "",
+    evidence_url: str = "",
+    origin: str = Origin.MANUAL,
+    suggestion=None,
+    is_final: bool = False,
+    adjudicated_from: list[int] | None = None,
+) -> Annotation:
+    checked_quote = span_check(document=document, start=start, end=end, quote=quote)
+    return Annotation.objects.create(
+        document=document,
+        start=start,
+        end=end,
+        quote=checked_quote,
+        label=label_resolve(label),
+        note=note or "",
+        evidence_url=evidence_url_check(evidence_url),
+        created_by=created_by,
+        origin=origin,
+        suggestion=suggestion,
+        is_final=is_final,
+        adjudicated_from=adjudicated_from or [],
+    )
+
+
+EDITABLE_FIELDS = {"label", "note", "evidence_url", "start", "end", "quote"}
+
+
+@transaction.atomic
+def annotation_update(
+    *, annotation: Annotation, user, version: int | None, **changes: Any
+) -> Annotation:
+    """Apply changes if `version` is still current; raise AnnotationConflict otherwise."""
+    if not can_change_annotation(user, annotation):
+        raise PermissionDenied("You cannot change another reviewer's annotation.")
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    current = (
+        Annotation.objects.select_for_update().select_related("document").get(pk=annotation.pk)
+    )
+    if version is not None and current.version != version:
+        raise AnnotationConflict(current)
+    if "label" in changes:
+        current.label = label_resolve(changes["label"])
+    if "note" in changes:
+        current.note = changes["note"] or ""
+    if "evidence_url" in changes:
+        current.evidence_url = evidence_url_check(changes["evidence_url"])
+    if {"start", "end", "quote"} & set(changes):
+        current.start = changes.get("start", current.start)
+        current.end = changes.get("end", current.end)
+        current.quote = span_check(
+            document=current.document,
+            start=current.start,
+            end=current.end,
+            quote=changes.get("quote"),
+        )
+    # The row is locked, so a plain increment is safe (and history records the real number).
+    current.version += 1
+    current.save()
+    return current
+
+
+@transaction.atomic
+def annotation_delete(*, annotation: Annotation, user, version: int | None = None) -> None:
+    if not can_change_annotation(user, annotation):
+        raise PermissionDenied("You cannot delete another reviewer's annotation.")
+    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if version is not None and current.version != version:
+        raise AnnotationConflict(current)
+    current._change_reason = "deleted"
+    current.delete()
+
+
+@transaction.atomic
+def annotation_restore(*, annotation_id: int, user) -> Annotation:
+    """Bring back a deleted annotation from its last history record (undo of a delete)."""
+    if Annotation.objects.filter(pk=annotation_id).exists():
+        raise ValidationError("This annotation is not deleted.")
+    last = (
+        Annotation.history.filter(id=annotation_id).order_by("-history_date", "-history_id").first()
+    )
+    if last is None:
+        raise ValidationError(f"No history for annotation {annotation_id}.")
+    annotation = last.instance
+    if not can_change_annotation(user, annotation):
+        raise PermissionDenied("You cannot restore another reviewer's annotation.")
+    span_check(document=annotation.document, start=annotation.start, end=annotation.end)
+    annotation.version = (annotation.version or 0) + 1
+    annotation._change_reason = "restored"
+    annotation.save(force_insert=True)
+    Annotation.objects.filter(pk=annotation.pk).update(created_at=last.created_at)
+    annotation.created_at = last.created_at
+    return annotation

@@ -1,0 +1,3 @@
+"""Reviewer pages and htmx partials (see annotator/views.py)."""
+
+urlpatterns: list = []

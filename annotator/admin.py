@@ -19,7 +19,7 @@ from .models import (
     SuggestionRun,
 )
 from .permissions import can_change_annotation, is_lead
-from .services import annotation_restore, evidence_url_check, span_check
+from .services.annotations import annotation_restore, evidence_url_check, span_check
 
 
 @admin.register(Label)

@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.models import Annotation, Origin
-from annotator.services import (
+from annotator.services.annotations import (
     AnnotationConflict,
     annotation_create,
     annotation_delete,

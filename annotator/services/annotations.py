@@ -7,10 +7,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from annotator.models import Annotation, Label, Origin, http_url_validator
+from annotator.permissions import can_change_annotation
 from corpus.models import Document
-
-from .models import Annotation, Label, Origin, http_url_validator
-from .permissions import can_change_annotation
 
 
 class AnnotationConflict(Exception):

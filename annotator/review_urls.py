@@ -1,0 +1,3 @@
+"""Review workflow pages: assignments, agreement, adjudication, dashboards."""
+
+urlpatterns: list = []

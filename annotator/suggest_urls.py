@@ -1,0 +1,3 @@
+"""Suggestion pages: run status panel, stats (see annotator/suggest_views.py)."""
+
+urlpatterns: list = []

@@ -35,3 +35,23 @@ def can_change_annotation(user: AbstractBaseUser | AnonymousUser, annotation) ->
     if annotation.is_final:
         return is_lead(user)
     return annotation.created_by_id == user.pk or is_lead(user)
+
+
+def can_assign(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Leads (and admins) assign documents to reviewers."""
+    return is_lead(user)
+
+
+def can_adjudicate(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Leads (and admins) decide the final set of annotations."""
+    return is_lead(user)
+
+
+def can_be_assigned(user: AbstractBaseUser) -> bool:
+    """Only people with a role annotate: reviewers, and leads who review too."""
+    return bool(user_roles(user) & {REVIEWER, LEAD})
+
+
+def can_view_reviewer_stats(user: AbstractBaseUser | AnonymousUser, reviewer) -> bool:
+    """A reviewer sees their own dashboard; leads see everyone's."""
+    return user.is_authenticated and (user.pk == reviewer.pk or is_lead(user))

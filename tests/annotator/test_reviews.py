@@ -1,0 +1,198 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from annotator.exports import iter_records
+from annotator.models import AgreementReport, Annotation, Assignment, AssignmentStatus
+from annotator.review_tasks import agreement_report_refresh as agreement_task
+from annotator.selectors import annotation_list, document_list_for_user
+from annotator.services.annotations import annotation_create, annotation_update
+from annotator.services.reviews import (
+    agreement_report_refresh,
+    assignment_create,
+    assignment_mark_done,
+    collection_assign_round_robin,
+    documents_assign,
+    final_annotation_create,
+    final_annotation_delete,
+)
+from tests.factories import CollectionFactory, DocumentFactory, UserFactory
+
+
+@pytest.fixture
+def third_reviewer(db):
+    return UserFactory(username="tara", role="reviewer")
+
+
+def _tag(document, user, word, label):
+    start = document.text.index(word)
+    return annotation_create(
+        document=document, created_by=user, start=start, end=start + len(word), label=label
+    )
+
+
+def test_lead_assigns_document_once(lead, reviewer, document):
+    first = assignment_create(document=document, reviewer=reviewer, assigned_by=lead)
+    again = assignment_create(document=document, reviewer=reviewer, assigned_by=lead)
+    assert first.pk == again.pk
+    assert first.assigned_by == lead and first.status == AssignmentStatus.ASSIGNED
+    assert first.history.count() == 1
+
+
+def test_reviewer_cannot_assign(reviewer, other_reviewer, document):
+    with pytest.raises(PermissionDenied):
+        assignment_create(document=document, reviewer=other_reviewer, assigned_by=reviewer)
+    assert not Assignment.objects.exists()
+
+
+def test_user_without_role_cannot_be_assigned(lead, outsider, document):
+    with pytest.raises(ValidationError, match="otto"):
+        assignment_create(document=document, reviewer=outsider, assigned_by=lead)
+
+
+def test_round_robin_gives_each_document_k_distinct_reviewers(
+    lead, reviewer, other_reviewer, third_reviewer
+):
+    collection = CollectionFactory()
+    documents = DocumentFactory.create_batch(6, collection=collection)
+    reviewers = [reviewer, other_reviewer, third_reviewer]
+    created = collection_assign_round_robin(
+        collection=collection, reviewers=reviewers, k=2, assigned_by=lead
+    )
+    assert created == 12
+    for document in documents:
+        assigned = set(document.assignments.values_list("reviewer_id", flat=True))
+        assert len(assigned) == 2
+    loads = [Assignment.objects.filter(reviewer=r).count() for r in reviewers]
+    assert loads == [4, 4, 4]
+    assert Assignment.history.count() == 12  # every assignment is traceable
+    # Running it again fills nothing; raising k fills only the gap.
+    assert (
+        collection_assign_round_robin(
+            collection=collection, reviewers=reviewers, k=2, assigned_by=lead
+        )
+        == 0
+    )
+    assert (
+        collection_assign_round_robin(
+            collection=collection, reviewers=reviewers, k=3, assigned_by=lead
+        )
+        == 6
+    )
+
+
+def test_round_robin_refuses_k_larger_than_reviewers(lead, reviewer):
+    collection = CollectionFactory()
+    DocumentFactory(collection=collection)
+    with pytest.raises(ValidationError, match="between 1 and 1"):
+        collection_assign_round_robin(
+            collection=collection, reviewers=[reviewer], k=2, assigned_by=lead
+        )
+    assert not Assignment.objects.exists()
+
+
+def test_documents_assign_skips_existing(lead, reviewer, other_reviewer):
+    documents = DocumentFactory.create_batch(2)
+    assignment_create(document=documents[0], reviewer=reviewer, assigned_by=lead)
+    created = documents_assign(
+        documents=documents, reviewers=[reviewer, other_reviewer], assigned_by=lead
+    )
+    assert created == 3
+    assert Assignment.objects.count() == 4
+
+
+def test_assigned_only_collection_shows_reviewer_only_their_documents(lead, reviewer):
+    collection = CollectionFactory(assigned_only=True)
+    mine, other = DocumentFactory.create_batch(2, collection=collection)
+    assignment_create(document=mine, reviewer=reviewer, assigned_by=lead)
+    assert list(document_list_for_user(user=reviewer)) == [mine]
+    assert set(document_list_for_user(user=lead)) == {mine, other}
+
+
+def test_blind_review_hides_others_work_until_done(lead, reviewer, other_reviewer):
+    document = DocumentFactory(collection=CollectionFactory(blind_review=True))
+    mine = _tag(document, reviewer, "troops", "sourced")
+    theirs = _tag(document, other_reviewer, "denied", "disputed")
+    assert list(annotation_list(document=document, user=reviewer)) == [mine]
+    assert set(annotation_list(document=document, user=lead)) == {mine, theirs}
+    assignment_mark_done(document=document, reviewer=reviewer)
+    assert set(annotation_list(document=document, user=reviewer)) == {mine, theirs}
+
+
+def test_lead_adjudicates_by_pick_edit_and_add(lead, reviewer, other_reviewer, document):
+    a = _tag(document, reviewer, "troops arrived", "sourced")
+    b = _tag(document, other_reviewer, "troops", "disputed")
+    picked = final_annotation_create(document=document, decided_by=lead, from_ids=[a.pk, b.pk])
+    assert (picked.quote, picked.label.slug, picked.is_final) == ("troops arrived", "sourced", True)
+    assert picked.adjudicated_from == [a.pk, b.pk]
+    assert picked.created_by == lead
+    edited = final_annotation_create(
+        document=document, decided_by=lead, from_ids=[b.pk], label="propaganda"
+    )
+    assert (edited.quote, edited.label.slug) == ("troops", "propaganda")
+    start = document.text.index("ministry")
+    added = final_annotation_create(
+        document=document, decided_by=lead, start=start, end=start + 8, label="disputed"
+    )
+    assert added.adjudicated_from == []
+    # The reviewers' own annotations stay untouched.
+    assert Annotation.objects.filter(is_final=False).count() == 2
+    exported = [r["id"] for r in iter_records(Annotation.objects.filter(is_final=True))]
+    assert sorted(exported) == sorted([picked.pk, edited.pk, added.pk])
+
+
+def test_adjudication_refuses_duplicates_and_foreign_ids(lead, reviewer, document):
+    a = _tag(document, reviewer, "troops", "sourced")
+    final_annotation_create(document=document, decided_by=lead, from_ids=[a.pk])
+    with pytest.raises(ValidationError, match="already has"):
+        final_annotation_create(document=document, decided_by=lead, from_ids=[a.pk])
+    elsewhere = _tag(DocumentFactory(), reviewer, "troops", "sourced")
+    with pytest.raises(ValidationError, match=str(elsewhere.pk)):
+        final_annotation_create(document=document, decided_by=lead, from_ids=[elsewhere.pk])
+    with pytest.raises(ValidationError, match="needs start, end and label"):
+        final_annotation_create(document=document, decided_by=lead)
+    assert Annotation.objects.filter(is_final=True).count() == 1
+
+
+def test_reviewer_cannot_adjudicate_or_touch_final(lead, reviewer, document):
+    a = _tag(document, reviewer, "troops", "sourced")
+    with pytest.raises(PermissionDenied):
+        final_annotation_create(document=document, decided_by=reviewer, from_ids=[a.pk])
+    final = final_annotation_create(document=document, decided_by=lead, from_ids=[a.pk])
+    with pytest.raises(PermissionDenied):
+        annotation_update(annotation=final, user=reviewer, version=None, label="disputed")
+    with pytest.raises(PermissionDenied):
+        final_annotation_delete(annotation=final, user=reviewer)
+    final_annotation_delete(annotation=final, user=lead)
+    assert not Annotation.objects.filter(is_final=True).exists()
+
+
+def test_agreement_report_is_cached_and_idempotent(lead, reviewer, other_reviewer, document):
+    _tag(document, reviewer, "troops", "sourced")
+    _tag(document, other_reviewer, "troops", "disputed")
+    _tag(document, other_reviewer, "denied", "disputed")
+    agreement_task(document.collection_id)  # the Celery task, run in-process
+    agreement_task(document.collection_id)
+    report = AgreementReport.objects.get()
+    overall = report.data["overall"]
+    assert overall["documents_compared"] == 1
+    assert overall["reviewers"] == ["omar", "rita"]
+    assert overall["f1_exact"] == 0.0
+    assert report.data["documents"][0]["id"] == document.pk
+    assert agreement_report_refresh(collection_id=999_999) is None
+
+
+def test_final_spans_do_not_count_as_a_reviewer(lead, reviewer, other_reviewer, document):
+    a = _tag(document, reviewer, "troops", "sourced")
+    _tag(document, other_reviewer, "troops", "sourced")
+    final_annotation_create(document=document, decided_by=lead, from_ids=[a.pk])
+    report = agreement_report_refresh(collection_id=document.collection_id)
+    assert report.data["overall"]["reviewers"] == ["omar", "rita"]
+    assert report.data["overall"]["f1_exact"] == 1.0
+
+
+def test_done_reviewer_without_spans_counts_as_tagging_nothing(reviewer, other_reviewer, document):
+    _tag(document, reviewer, "troops", "sourced")
+    assignment_mark_done(document=document, reviewer=other_reviewer)
+    report = agreement_report_refresh(collection_id=document.collection_id)
+    assert report.data["overall"]["documents_compared"] == 1
+    assert report.data["overall"]["f1_overlap"] == 0.0

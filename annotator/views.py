@@ -1,0 +1,331 @@
+"""Reviewer pages and htmx partials: the queue and the document page. Thin: selectors read,
+services write, templates render. Every htmx write answers with the #workspace fragment
+(status bar, messages, text and sidebar), so text and sidebar never disagree."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
+
+from annotator.forms import (
+    AnnotationEditForm,
+    AnnotationForm,
+    SuggestionAcceptForm,
+    VersionForm,
+    form_errors_text,
+)
+from annotator.highlights import text_html
+from annotator.models import Annotation, Assignment, AssignmentStatus, Suggestion
+from annotator.permissions import can_change_annotation
+from annotator.selectors import (
+    annotation_list,
+    collection_progress,
+    document_fingerprint,
+    document_for_user,
+    document_next_for_user,
+    label_list,
+    queue_counts,
+    queue_documents,
+    suggestion_pending_list,
+)
+from annotator.services.annotations import (
+    AnnotationConflict,
+    annotation_create,
+    annotation_delete,
+    annotation_restore,
+    annotation_update,
+    span_check,
+)
+from annotator.services.reviews import assignment_mark_done, assignment_start
+from annotator.services.suggestions import suggestion_accept, suggestion_reject
+from corpus.models import Document
+
+QUEUE_PAGE_SIZE = 25
+WORKSPACE = "annotator/document.html#workspace"
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+# Queue
+
+
+@login_required
+@require_GET
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    collection = request.GET.get("collection", "")
+    search = request.GET.get("q", "").strip()
+    documents = queue_documents(user=request.user, collection=collection, search=search)
+    page = Paginator(documents, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = queue_counts(user=request.user, document_ids=[d.pk for d in page])
+    labels = label_list()
+    rows = [
+        {
+            "document": d,
+            "status": AssignmentStatus(d.my_status).label if d.my_status else "Not started",
+            "status_slug": d.my_status or "assigned",
+            "labels": [(label, counts[d.pk]["labels"].get(label.slug, 0)) for label in labels],
+            "open": counts[d.pk]["open"],
+        }
+        for d in page
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "labels": labels,
+        "progress": collection_progress(user=request.user),
+        "collection": collection,
+        "q": search,
+    }
+    template = "annotator/queue.html" + ("#queue-table" if request.htmx else "")
+    return render(request, template, context)
+
+
+# Document page
+
+
+def _workspace_context(request: HttpRequest, document: Document, **extra) -> dict:
+    user = request.user
+    annotations = list(annotation_list(document=document, user=user))
+    suggestions = list(suggestion_pending_list(document=document))
+    assignment = Assignment.objects.filter(document=document, reviewer=user).first()
+    for annotation in annotations:
+        annotation.can_change = can_change_annotation(user, annotation)
+        url = annotation.evidence_url
+        annotation.evidence_href = url if url.startswith(("http://", "https://")) else ""
+    return {
+        "document": document,
+        "labels": label_list(),
+        "annotations": annotations,
+        "suggestions": suggestions,
+        # text_html escapes every piece of document text and every attribute.
+        "text_html": mark_safe(
+            text_html(text=document.text, annotations=annotations, suggestions=suggestions)
+        ),
+        "assignment": assignment,
+        "is_done": assignment is not None and assignment.status == AssignmentStatus.DONE,
+        "next_document": document_next_for_user(document=document, user=user),
+        "fingerprint": document_fingerprint(document=document, user=user),
+        **extra,
+    }
+
+
+def _workspace(
+    request: HttpRequest, document: Document, *, status: int = 200, **extra
+) -> HttpResponse:
+    if not request.htmx and status == 200:
+        # A plain form post (no JavaScript): back to the page, which shows the result.
+        return redirect("annotator-document", document.pk)
+    context = _workspace_context(request, document, **extra)
+    return render(request, WORKSPACE, context, status=status)
+
+
+@login_required
+@require_GET
+def document_detail(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document = document_for_user(document_id=document_id, user=request.user)
+    assignment_start(document=document, reviewer=request.user)
+    context = _workspace_context(request, document)
+    template = WORKSPACE if request.htmx else "annotator/document.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def document_changes(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """Polled every few seconds: 204 while nothing changed, else the fresh workspace."""
+    document = document_for_user(document_id=document_id, user=request.user)
+    if request.GET.get("v") == document_fingerprint(document=document, user=request.user):
+        return HttpResponse(status=204)
+    return _workspace(request, document)
+
+
+@login_required
+@require_POST
+def document_done(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document = document_for_user(document_id=document_id, user=request.user)
+    done = request.POST.get("done", "1") != "0"
+    assignment_mark_done(document=document, reviewer=request.user, done=done)
+    message = "Marked done." if done else "Marked in progress again."
+    return _workspace(request, document, flash=message)
+
+
+@login_required
+@require_POST
+def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document = document_for_user(document_id=document_id, user=request.user)
+    form = AnnotationForm(request.POST)
+    if not form.is_valid():
+        return _workspace(request, document, status=422, error=form_errors_text(form))
+    try:
+        annotation = annotation_create(
+            document=document, created_by=request.user, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        return _workspace(request, document, status=422, error=_error_text(exc))
+    return _workspace(
+        request, document, flash=f"Tagged {annotation.label.name}.", created=annotation.pk
+    )
+
+
+def _annotation_for_user(request: HttpRequest, document_id: int, annotation_id: int):
+    document = document_for_user(document_id=document_id, user=request.user)
+    annotation = get_object_or_404(
+        Annotation.objects.select_related("label", "created_by"),
+        pk=annotation_id,
+        document=document,
+    )
+    return document, annotation
+
+
+@login_required
+def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: int) -> HttpResponse:
+    """GET: the inline edit form for one sidebar row. POST: save it (optimistic locking)."""
+    document, annotation = _annotation_for_user(request, document_id, annotation_id)
+    if request.method != "POST":
+        initial = {
+            "version": annotation.version,
+            "label": annotation.label.slug,
+            "note": annotation.note,
+            "evidence_url": annotation.evidence_url,
+        }
+        form = AnnotationEditForm(initial=initial, auto_id=f"edit-{annotation.pk}-%s")
+        return _edit_form(request, document, annotation, form)
+    form = AnnotationEditForm(request.POST, auto_id=f"edit-{annotation.pk}-%s")
+    if not form.is_valid():
+        return _edit_form(request, document, annotation, form, status=422)
+    data = form.cleaned_data
+    try:
+        annotation_update(
+            annotation=annotation,
+            user=request.user,
+            version=data.pop("version"),
+            **data,
+        )
+    except AnnotationConflict as exc:
+        current = exc.current
+        message = (
+            f"Not saved: this annotation was changed meanwhile (now version {current.version}: "
+            f"{current.label.name}, note “{current.note}”). Review it and edit again."
+        )
+        return _workspace(request, document, status=409, error=message)
+    except ValidationError as exc:
+        form.add_error(None, _error_text(exc))
+        return _edit_form(request, document, annotation, form, status=422)
+    return _workspace(request, document, flash="Saved.")
+
+
+def _edit_form(
+    request: HtmxHttpRequest,
+    document: Document,
+    annotation: Annotation,
+    form: AnnotationEditForm,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"document": document, "annotation": annotation, "form": form}
+    response = render(request, "annotator/document.html#annotation-edit", context, status=status)
+    if status != 200:
+        response = reswap(retarget(response, f"#row-{annotation.pk}"), "outerHTML")
+    return response
+
+
+@login_required
+@require_POST
+def annotation_remove(
+    request: HtmxHttpRequest, document_id: int, annotation_id: int
+) -> HttpResponse:
+    document, annotation = _annotation_for_user(request, document_id, annotation_id)
+    form = VersionForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else None
+    try:
+        annotation_delete(annotation=annotation, user=request.user, version=version)
+    except AnnotationConflict as exc:
+        message = (
+            f"Not deleted: this annotation was changed meanwhile (now version "
+            f"{exc.current.version}). Check it and delete again."
+        )
+        return _workspace(request, document, status=409, error=message)
+    return _workspace(
+        request,
+        document,
+        flash=f"Deleted “{annotation.quote[:60]}”.",
+        undo=annotation_id,
+    )
+
+
+@login_required
+@require_POST
+def annotation_undelete(
+    request: HtmxHttpRequest, document_id: int, annotation_id: int
+) -> HttpResponse:
+    document = document_for_user(document_id=document_id, user=request.user)
+    record = Annotation.history.filter(id=annotation_id, document_id=document.pk).first()
+    if record is None:
+        return HttpResponse("No such deleted annotation.", status=404)
+    try:
+        annotation_restore(annotation_id=annotation_id, user=request.user)
+    except ValidationError as exc:
+        return _workspace(request, document, status=422, error=_error_text(exc))
+    return _workspace(request, document, flash="Restored.")
+
+
+# Suggestions
+
+
+def _suggestion_for_user(request: HttpRequest, document_id: int, suggestion_id: int):
+    document = document_for_user(document_id=document_id, user=request.user)
+    suggestion = get_object_or_404(Suggestion, pk=suggestion_id, document=document)
+    return document, suggestion
+
+
+@login_required
+@require_POST
+def suggestion_accept_view(
+    request: HtmxHttpRequest, document_id: int, suggestion_id: int
+) -> HttpResponse:
+    document, suggestion = _suggestion_for_user(request, document_id, suggestion_id)
+    form = SuggestionAcceptForm(request.POST)
+    if not form.is_valid():
+        return _workspace(request, document, status=422, error=form_errors_text(form))
+    bounds = form.cleaned_data
+    try:
+        if bounds.get("start") is not None:
+            # Adjusted bounds: check the quote the browser saw before accepting.
+            span_check(
+                document=document, start=bounds["start"], end=bounds["end"], quote=bounds["quote"]
+            )
+            suggestion_accept(
+                suggestion=suggestion, user=request.user, start=bounds["start"], end=bounds["end"]
+            )
+        else:
+            suggestion_accept(suggestion=suggestion, user=request.user)
+    except ValidationError as exc:
+        return _workspace(request, document, status=422, error=_error_text(exc))
+    return _workspace(request, document, flash="Suggestion accepted.")
+
+
+@login_required
+@require_POST
+def suggestion_reject_view(
+    request: HtmxHttpRequest, document_id: int, suggestion_id: int
+) -> HttpResponse:
+    document, suggestion = _suggestion_for_user(request, document_id, suggestion_id)
+    try:
+        suggestion_reject(suggestion=suggestion, user=request.user)
+    except ValidationError as exc:
+        return _workspace(request, document, status=422, error=_error_text(exc))
+    return _workspace(request, document, flash="Suggestion rejected.")

@@ -37,6 +37,11 @@ def can_change_annotation(user: AbstractBaseUser | AnonymousUser, annotation) ->
     return annotation.created_by_id == user.pk or is_lead(user)
 
 
+def can_request_suggestions(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Anyone with a role may queue suggestions and see their precision."""
+    return bool(user_roles(user))
+
+
 def can_assign(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Leads (and admins) assign documents to reviewers."""
     return is_lead(user)

@@ -219,6 +219,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -244,6 +249,8 @@ SUGGESTERS = env_list(
 SUGGEST_ON_IMPORT = env_bool("SUGGEST_ON_IMPORT", True)
 SUGGESTER_HTTP_URL = env_str("SUGGESTER_HTTP_URL", "")
 SUGGESTER_HTTP_TIMEOUT = env_int("SUGGESTER_HTTP_TIMEOUT", 10)
+SUGGEST_CHUNK_CHARS = env_int("SUGGEST_CHUNK_CHARS", 200_000)
+SUGGEST_RETRAIN_EVERY = env_int("SUGGEST_RETRAIN_EVERY", 50)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -258,6 +265,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "annotator.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -1,0 +1,135 @@
+"""What every suggester shares: the span type, sentence segmentation and chunking.
+
+Offsets are code points (Python string indices) into the text the suggester was given.
+Sentences come from syntok, segmented lazily per paragraph and shared by the suggesters
+that run on the same text, so text without any cue is never segmented.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+import syntok.segmenter
+
+# The learned and HTTP suggesters may only use these label slugs.
+LABELS = ("sourced", "disputed", "propaganda")
+
+
+class SuggesterError(Exception):
+    """A suggester could not produce suggestions; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpanSuggestion:
+    start: int
+    end: int
+    label: str
+    score: float
+    rationale: str
+
+
+_NEWLINE = re.compile(r"\n")
+_EDGE_SPACE = re.compile(r"^\s+|\s+$")
+
+
+class Segmentation:
+    """Paragraphs (lines) of a text, each split into sentences on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.paragraph_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+
+    def paragraph(self, index: int) -> tuple[int, int]:
+        start = self.paragraph_starts[index]
+        if index + 1 < len(self.paragraph_starts):
+            return start, self.paragraph_starts[index + 1] - 1
+        return start, len(self.text)
+
+    def sentences_of(self, index: int) -> list[tuple[int, int]]:
+        found = self._sentences.get(index)
+        if found is None:
+            start, end = self.paragraph(index)
+            found = _segment(self.text[start:end], start)
+            self._sentences[index] = found
+        return found
+
+    def sentence_at(self, position: int) -> tuple[int, int]:
+        """The sentence holding `position` (or the nearest one before it in its paragraph)."""
+        index = bisect_right(self.paragraph_starts, position) - 1
+        sentences = self.sentences_of(index)
+        if not sentences:
+            return self.paragraph(index)
+        starts = [s for s, _ in sentences]
+        return sentences[max(0, bisect_right(starts, position) - 1)]
+
+    def sentences(self) -> list[tuple[int, int]]:
+        result: list[tuple[int, int]] = []
+        for index in range(len(self.paragraph_starts)):
+            result.extend(self.sentences_of(index))
+        return result
+
+
+def _segment(paragraph: str, offset: int) -> list[tuple[int, int]]:
+    if not paragraph.strip():
+        return []
+    spans = []
+    for sentences in syntok.segmenter.analyze(paragraph):
+        for sentence in sentences:
+            if not sentence:
+                continue
+            first, last = sentence[0], sentence[-1]
+            start, end = first.offset, min(len(paragraph), last.offset + len(last.value))
+            if end > start:
+                spans.append((offset + start, offset + end))
+    return spans
+
+
+@lru_cache(maxsize=4)
+def segmentation(text: str) -> Segmentation:
+    """Shared by the suggesters that run one after the other on the same text."""
+    return Segmentation(text)
+
+
+def trim(text: str, start: int, end: int, strip: str = " \t\n,;:—–-") -> tuple[int, int]:
+    """Shrink start/end past surrounding whitespace and the given punctuation."""
+    while start < end and text[start] in strip:
+        start += 1
+    while end > start and text[end - 1] in strip:
+        end -= 1
+    return start, end
+
+
+def chunks(text: str, size: int) -> list[tuple[int, str]]:
+    """Split text into pieces of at most `size` characters at paragraph breaks (else spaces).
+
+    Returns (offset, piece) pairs; offsets map piece positions back into `text`.
+    """
+    if len(text) <= size:
+        return [(0, text)]
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind("\n", start + size // 2, end)
+            if cut == -1:
+                cut = text.rfind(" ", start + size // 2, end)
+            if cut != -1:
+                end = cut + 1
+        pieces.append((start, text[start:end]))
+        start = end
+    return pieces
+
+
+def dedupe(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
+    """One suggestion per (start, end, label): the highest score wins."""
+    best: dict[tuple[int, int, str], SpanSuggestion] = {}
+    for span in spans:
+        key = (span.start, span.end, span.label)
+        if key not in best or span.score > best[key].score:
+            best[key] = span
+    return sorted(best.values(), key=lambda s: (s.start, s.end, s.label))

@@ -1,0 +1,67 @@
+"""Patterns shared by the rule suggesters: who is speaking, and quote handling."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+GENERIC_SOURCE = (
+    r"(?:officials?|spokes(?:person|man|woman)|ministry|government|analysts?|experts?|"
+    r"sources?|witnesses|residents|media|police|authorities|military|agency|diplomats?|"
+    r"observers|statement|message|report|intelligence|Kremlin|Pentagon|White House)"
+)
+NAME = r"[A-Z][\w’'.\-]*(?:\s+(?:[A-Z][\w’'.\-]*|of|the|de|von|al))*"
+PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)"
+_MODIFIER = r"(?:[\w.’'\-]+\s+){0,3}?"
+_AUX = r"(?:\s+(?:has|have|had|also|later|previously|repeatedly|long|not|would|will|did)){0,3}"
+
+# A speaker right before a cue, e.g. "A NATO spokesperson | said"; anchored at the window end.
+SOURCE_BEFORE = re.compile(
+    rf"(?:^|(?<=[\s,“”\"(—]))((?:{_MODIFIER}{GENERIC_SOURCE})|{NAME}|{PRONOUN}){_AUX}\s*$"
+)
+# A speaker right after a cue, e.g. "said | Dr. Soo-jin Park" or "per | KCNA Watch".
+SOURCE_AFTER = re.compile(rf"\s*((?:(?:[Aa]n?|[Tt]he)\s+)?(?:{_MODIFIER}{GENERIC_SOURCE}|{NAME}))")
+QUOTE_CHARS = "“”\"‘’'"
+
+
+def source_before(text: str, position: int, window: int = 80) -> tuple[int, str] | None:
+    """The speaker ending at `position`: (start offset, name) or None."""
+    start = max(0, position - window)
+    match = SOURCE_BEFORE.search(text, start, position)
+    if match is None:
+        return None
+    return match.start(1), match.group(1)
+
+
+def source_after(text: str, position: int, limit: int) -> tuple[int, str] | None:
+    match = SOURCE_AFTER.match(text, position, limit)
+    if match is None:
+        return None
+    return match.end(1), match.group(1).strip()
+
+
+def enclosing_quote(text: str, start: int, end: int, limit: int = 160) -> tuple[int, int] | None:
+    """Bounds of the “…” quotation holding text[start:end], if short enough."""
+    left = text.rfind("“", max(0, start - limit), start)
+    if left == -1 or "”" in text[left + 1 : start]:
+        return None
+    right = text.find("”", end, end + limit)
+    if right == -1 or "“" in text[end:right]:
+        return None
+    return left + 1, right
+
+
+@cache
+def data(name: str) -> dict:
+    """A lexicon kept as a JSON data file beside this module (easy to extend without code)."""
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def compile_terms(terms: list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex of whole-word alternatives, longest first."""
+    ordered = sorted(terms, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(ordered) + r")\b", re.IGNORECASE)

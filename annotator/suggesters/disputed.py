@@ -1,0 +1,58 @@
+"""Disputed: hedged, contested, unverified or denied claims.
+
+The cues live in data/disputed.json; the span is the sentence holding the cue and the
+rationale names the cue (and, for denials, who denies).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import SpanSuggestion, dedupe, segmentation, trim
+from .cues import compile_terms, data, source_before
+
+name = "disputed"
+version = "1"
+
+
+def _compile() -> list[tuple[str, float, re.Pattern[str]]]:
+    return [
+        (group["kind"], float(group["score"]), compile_terms(group["patterns"]))
+        for group in data("disputed.json")["cues"]
+    ]
+
+
+CUES = _compile()
+
+
+def suggest(text: str) -> list[SpanSuggestion]:
+    seg = segmentation(text)
+    by_sentence: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    for kind, score, pattern in CUES:
+        for match in pattern.finditer(text):
+            sentence = seg.sentence_at(match.start())
+            reason = _reason(text, kind, match, sentence[0])
+            best, reasons = by_sentence.get(sentence, (0.0, []))
+            if reason not in reasons:
+                reasons.append(reason)
+            by_sentence[sentence] = (max(best, score), reasons)
+    spans = []
+    for (start, end), (score, reasons) in by_sentence.items():
+        start, end = trim(text, start, end, " \t\n")
+        if end - start >= 8:
+            # Several independent cues make a disputed reading more likely.
+            score = min(0.95, score + 0.05 * (len(reasons) - 1))
+            spans.append(
+                SpanSuggestion(start, end, name, round(score, 2), "; ".join(reasons) + ".")
+            )
+    return dedupe(spans)
+
+
+def _reason(text: str, kind: str, match: re.Match[str], sentence_start: int) -> str:
+    cue = " ".join(match.group(0).split())
+    if kind == "denial":
+        speaker = source_before(text, match.start())
+        if speaker is not None and speaker[0] >= sentence_start:
+            return f"Denied by {' '.join(speaker[1].split())} (cue: '{cue}')"
+        return f"Denial (cue: '{cue}')"
+    return f"{kind.capitalize()} (cue: '{cue}')"

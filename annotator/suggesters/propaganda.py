@@ -1,0 +1,59 @@
+"""Propaganda: loaded language, name calling, slogans, flag-waving, appeals to fear,
+glittering generalities and exaggeration, from the lexicon in data/propaganda.json.
+
+The span is the cue phrase, or the whole short quotation that holds it; the rationale
+names the technique(s) and the cue.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import SpanSuggestion, dedupe
+from .cues import compile_terms, data, enclosing_quote
+
+name = "propaganda"
+version = "1"
+
+
+def _compile() -> list[tuple[str, float, re.Pattern[str]]]:
+    techniques = data("propaganda.json")["techniques"]
+    return [
+        (technique, float(entry["score"]), compile_terms(entry["patterns"]))
+        for technique, entry in techniques.items()
+    ]
+
+
+TECHNIQUES = _compile()
+MAX_QUOTE = 160
+
+
+def suggest(text: str) -> list[SpanSuggestion]:
+    found: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    for technique, score, pattern in TECHNIQUES:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            quote = enclosing_quote(text, start, end, MAX_QUOTE)
+            if quote is not None:
+                start, end = quote
+            reason = f"{technique} ('{' '.join(match.group(0).split())}')"
+            best, reasons = found.get((start, end), (0.0, []))
+            if reason not in reasons:
+                reasons.append(reason)
+            found[(start, end)] = (max(best, score), reasons)
+    spans = []
+    for (start, end), (score, reasons) in found.items():
+        score = min(0.95, score + 0.1 * (len(reasons) - 1))
+        rationale = "Technique: " + "; ".join(reasons) + "."
+        spans.append(SpanSuggestion(start, end, name, round(score, 2), rationale))
+    return _drop_nested(dedupe(spans))
+
+
+def _drop_nested(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
+    """Keep a cue phrase only when no longer suggestion (a quotation) already covers it."""
+    kept: list[SpanSuggestion] = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if kept and span.start >= kept[-1].start and span.end <= kept[-1].end:
+            continue
+        kept.append(span)
+    return kept

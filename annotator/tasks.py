@@ -1,0 +1,41 @@
+"""Celery entry points for suggestions: ids in, one service call.
+
+Every task here is named suggestions_* so settings route it to the `suggestions` queue.
+acks_late and reject_on_worker_lost are on globally: a task whose worker dies is delivered
+again, which is safe because suggestions_create replaces its own pending suggestions.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from annotator.services import suggestions as services
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def suggestions_create(
+    document_id: int, suggester: str | None = None, run_id: int | None = None
+) -> int:
+    return services.suggestions_create(document_id=document_id, suggester=suggester, run_id=run_id)
+
+
+@shared_task(**RETRY)
+def suggestions_run(run_id: int) -> int:
+    """Fan a collection run out into per-document tasks (progress lives on the run row)."""
+    return services.suggestion_run_fan_out(run_id=run_id)
+
+
+@shared_task(**RETRY)
+def suggestions_train() -> int | None:
+    model = services.suggester_train()
+    return None if model is None else model.version

@@ -242,3 +242,26 @@ class AssignmentAdmin(SimpleHistoryAdmin):
 class AgreementReportAdmin(admin.ModelAdmin):
     list_display = ["collection", "computed_at"]
     readonly_fields = ["collection", "computed_at", "data"]
+
+
+# API tokens: an action on users (DRF's authtoken also lists tokens under "Auth Token").
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithTokenAdmin(BaseUserAdmin):
+    actions = ["create_api_tokens"]
+
+    @admin.action(description="Create API tokens for selected users")
+    def create_api_tokens(self, request: HttpRequest, queryset) -> None:
+        for user in queryset:
+            token, created = Token.objects.get_or_create(user=user)
+            state = "created" if created else "existing"
+            self.message_user(request, f"{user.get_username()}: {token.key} ({state})")

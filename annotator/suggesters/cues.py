@@ -14,9 +14,9 @@ GENERIC_SOURCE = (
     r"sources?|witnesses|residents|media|police|authorities|military|agency|diplomats?|"
     r"observers|statement|message|report|intelligence|Kremlin|Pentagon|White House)"
 )
-NAME = r"[A-Z][\w’'.\-]*(?:\s+(?:[A-Z][\w’'.\-]*|of|the|de|von|al))*"
+NAME = r"[A-Z][\w’'.\-]*(?:[ \t]+(?:[A-Z][\w’'.\-]*|of|the|de|von|al))*"
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)"
-_MODIFIER = r"(?:[\w.’'\-]+\s+){0,3}?"
+_MODIFIER = r"(?:[\w.’'\-]+[ \t]+){0,3}?"
 _AUX = r"(?:\s+(?:has|have|had|also|later|previously|repeatedly|long|not|would|will|did)){0,3}"
 
 # A speaker right before a cue, e.g. "A NATO spokesperson | said"; anchored at the window end.

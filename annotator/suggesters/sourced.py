@@ -6,6 +6,7 @@ The span is the claim, not the attribution; the rationale names the source and t
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .base import SpanSuggestion, dedupe, segmentation, trim
 from .cues import PRONOUN, QUOTE_CHARS, source_after, source_before
@@ -69,11 +70,17 @@ def suggest(text: str) -> list[SpanSuggestion]:
 
 def _best_per_region(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
     """Overlapping claims come from several cues on one sentence: keep the best-scored."""
+    starts: list[int] = []  # kept spans, sorted and disjoint
     kept: list[SpanSuggestion] = []
     for span in sorted(spans, key=lambda s: (-s.score, s.start)):
-        if all(span.end <= other.start or span.start >= other.end for other in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: (s.start, s.end))
+        index = bisect_left(starts, span.start)
+        if index > 0 and kept[index - 1].end > span.start:
+            continue
+        if index < len(kept) and kept[index].start < span.end:
+            continue
+        starts.insert(index, span.start)
+        kept.insert(index, span)
+    return kept
 
 
 def _make(text: str, start: int, end: int, source: str, cue: str, kind: str):

@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from corpus.admin import DocumentAdmin
@@ -18,8 +21,9 @@ from .models import (
     Suggestion,
     SuggestionRun,
 )
-from .permissions import can_change_annotation, is_lead
+from .permissions import can_assign, can_change_annotation, is_lead
 from .services.annotations import annotation_restore, evidence_url_check, span_check
+from .services.reviews import documents_assign
 
 
 @admin.register(Label)
@@ -180,9 +184,59 @@ class AnnotationInline(admin.TabularInline):
 admin.site.unregister(Document)
 
 
+class AssignReviewersForm(forms.Form):
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, help_text="Reviewers and leads."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .review_selectors import reviewer_list
+
+        super().__init__(*args, **kwargs)
+        people = [person.pk for person in reviewer_list()]
+        self.fields["reviewers"].queryset = get_user_model().objects.filter(pk__in=people)
+
+
+@admin.action(description="Assign to reviewers…")
+def assign_to_reviewers(modeladmin, request: HttpRequest, queryset):
+    """Intermediate page: pick reviewers, then every selected document goes to each of them."""
+    if not can_assign(request.user):
+        raise PermissionDenied
+    form = AssignReviewersForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        try:
+            created = documents_assign(
+                documents=queryset,
+                reviewers=list(form.cleaned_data["reviewers"]),
+                assigned_by=request.user,
+            )
+        except ValidationError as exc:
+            modeladmin.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return None
+        modeladmin.message_user(request, f"{created} new assignment(s).")
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Assign to reviewers",
+        "form": form,
+        "documents": queryset,
+        "action_name": "assign_to_reviewers",
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "annotator/review/admin_assign.html", context)
+
+
 @admin.register(Document)
 class DocumentWithAnnotationsAdmin(DocumentAdmin):
     inlines = [AnnotationInline]
+    actions = [assign_to_reviewers]
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not can_assign(request.user):
+            actions.pop("assign_to_reviewers", None)
+        return actions
 
 
 @admin.register(Suggestion)
@@ -237,6 +291,17 @@ class AssignmentAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and is_lead(request.user)
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and can_assign(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and can_assign(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Assignment, form, change: bool) -> None:
+        if not change and obj.assigned_by_id is None:
+            obj.assigned_by = request.user
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(AgreementReport)
 class AgreementReportAdmin(admin.ModelAdmin):
@@ -246,7 +311,6 @@ class AgreementReportAdmin(admin.ModelAdmin):
 
 # API tokens: an action on users (DRF's authtoken also lists tokens under "Auth Token").
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 

@@ -1,3 +1,28 @@
 """Review workflow pages: assignments, agreement, adjudication, dashboards."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from annotator import review_views as views
+
+collection = "collections/<slug:slug>/"
+document = "documents/<int:document_id>/"
+
+urlpatterns = [
+    path("", views.review_index, name="review-index"),
+    path(collection, views.collection_dashboard, name="review-collection"),
+    path(collection + "assign/", views.collection_assign, name="review-assign"),
+    path(collection + "agreement/", views.collection_agreement, name="review-agreement"),
+    path(
+        collection + "agreement/refresh/",
+        views.collection_agreement_refresh,
+        name="review-agreement-refresh",
+    ),
+    path("reviewers/<int:user_id>/", views.reviewer_dashboard, name="review-reviewer"),
+    path(document + "compare/", views.document_compare, name="review-compare"),
+    path(document + "final/", views.final_add, name="review-final-add"),
+    path(
+        document + "final/<int:annotation_id>/delete/",
+        views.final_remove,
+        name="review-final-delete",
+    ),
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
@@ -22,13 +24,30 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC (databases refuse exotic offsets)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date-time out of range.", code="invalid") from None
+
+
+class SinceFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class DocumentFilter(django_filters.FilterSet):
     collection = django_filters.CharFilter(field_name="collection__slug", help_text="Slug.")
     title = django_filters.CharFilter(
         field_name="title", lookup_expr="icontains", help_text="Words in the title."
     )
     has_annotations = django_filters.BooleanFilter(method="filter_has_annotations")
-    imported_since = django_filters.IsoDateTimeFilter(
+    imported_since = SinceFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601 date-time."
     )
 
@@ -52,7 +71,7 @@ class AnnotationFilter(django_filters.FilterSet):
     created_by = django_filters.CharFilter(field_name="created_by__username", help_text="Username.")
     origin = django_filters.ChoiceFilter(choices=Origin.choices)
     is_final = django_filters.BooleanFilter()
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SinceFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
     )
 

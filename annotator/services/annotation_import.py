@@ -62,6 +62,8 @@ def _text(record: dict, name: str, required: bool = False) -> str:
         return ""
     if not isinstance(value, str):
         raise ValidationError({name: "Must be a string."})
+    if "\x00" in value:
+        raise ValidationError({name: "Must not contain NUL characters."})
     return value
 
 
@@ -88,8 +90,8 @@ class _Importer:
     def document_for(self, record: dict) -> Document:
         sha = _text(record, "document_sha256")
         text = record.get("document_text")
-        if text is not None and not isinstance(text, str):
-            raise ValidationError({"document_text": "Must be a string."})
+        if text is not None and (not isinstance(text, str) or "\x00" in text or not text.strip()):
+            raise ValidationError({"document_text": "Must be a non-empty string without NUL."})
         if text is not None:
             text = normalize_newlines(text)
             if sha and text_sha256(text) != sha:

@@ -342,6 +342,9 @@ def test_annotation_filters(api, reviewer, other_reviewer):
     assert ids("?updated_since=2999-01-01T00:00:00Z") == []
     assert api.get("/api/annotations/?document=abc").status_code == 400
     assert api.get("/api/annotations/?origin=robot").status_code == 400
+    # PostgreSQL refuses offsets beyond ±16 h: converted to UTC first, or refused if out of range.
+    assert ids("?updated_since=2020-08-20T01:01:59.6-19:40") == [a.pk, b.pk]
+    assert api.get("/api/annotations/?updated_since=0001-01-01T00:00:00%2B19:40").status_code == 400
 
 
 def test_list_pagination_shape(api, reviewer, document):

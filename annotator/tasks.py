@@ -8,6 +8,8 @@ again, which is safe because suggestions_create replaces its own pending suggest
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from annotator.services import suggestions as services
@@ -39,3 +41,10 @@ def suggestions_run(run_id: int) -> int:
 def suggestions_train() -> int | None:
     model = services.suggester_train()
     return None if model is None else model.version
+
+
+@worker_ready.connect
+def recover_interrupted_runs(sender=None, **kwargs) -> None:
+    """The embedded filesystem broker does not redeliver a killed worker's task: requeue it."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        services.suggestion_runs_recover()

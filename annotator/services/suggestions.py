@@ -486,3 +486,29 @@ def suggestion_precision_table() -> list[dict]:
         row["precision"] = row["accepted"] / decided if decided else None
         table.append(row)
     return table
+
+
+def suggestion_runs_recover() -> int:
+    """Queue again the runs a killed worker left running.
+
+    Redis and RabbitMQ deliver an unacknowledged task again by themselves; the embedded
+    filesystem broker forgets a message once a worker took it, so a worker starting on it
+    calls this. Running a document twice is harmless (pending suggestions are replaced).
+    """
+    from annotator import tasks
+
+    count = 0
+    for run in SuggestionRun.objects.filter(status=RunStatus.RUNNING, finished_at__isnull=True):
+        if run.document_id is not None:
+            kwargs = {
+                "document_id": run.document_id,
+                "suggester": run.suggester or None,
+                "run_id": run.pk,
+            }
+            tasks.suggestions_create.apply_async(kwargs=kwargs, retry=False)
+        else:
+            tasks.suggestions_run.apply_async(kwargs={"run_id": run.pk}, retry=False)
+        count += 1
+    if count:
+        logger.warning("Queued %s interrupted suggestion run(s) again.", count)
+    return count

@@ -227,10 +227,26 @@ def assign_to_reviewers(modeladmin, request: HttpRequest, queryset):
     return TemplateResponse(request, "annotator/review/admin_assign.html", context)
 
 
+@admin.action(description="Queue suggestions for selected documents")
+def queue_suggestions(modeladmin, request, queryset):
+    from .services.suggestions import SuggestionsUnavailable, suggestion_run_start
+
+    queued = 0
+    for document in queryset:
+        try:
+            suggestion_run_start(document=document, created_by=request.user)
+        except SuggestionsUnavailable as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            break
+        queued += 1
+    if queued:
+        modeladmin.message_user(request, f"Queued suggestions for {queued} document(s).")
+
+
 @admin.register(Document)
 class DocumentWithAnnotationsAdmin(DocumentAdmin):
     inlines = [AnnotationInline]
-    actions = [assign_to_reviewers]
+    actions = [assign_to_reviewers, queue_suggestions]
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)
@@ -255,6 +271,12 @@ class SuggestionAdmin(admin.ModelAdmin):
     search_fields = ["quote", "rationale"]
     list_select_related = ["label", "document", "decided_by"]
     raw_id_fields = ["document", "run"]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        from .services.suggestions import suggestion_precision_table
+
+        extra_context = {**(extra_context or {}), "precision_rows": suggestion_precision_table()}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(SuggestionRun)

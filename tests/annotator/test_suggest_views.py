@@ -159,3 +159,28 @@ def test_stats_query_count_does_not_grow_with_rows(reviewer_client, django_asser
         SuggestionRun.objects.create(document=DocumentFactory())
     with django_assert_max_num_queries(8):
         assert reviewer_client.get(reverse("suggestions-stats")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_action_queues_suggestions(client, admin_user):
+    client.force_login(admin_user)
+    documents = [DocumentFactory(), DocumentFactory()]
+    response = client.post(
+        reverse("admin:corpus_document_changelist"),
+        {"action": "queue_suggestions", "_selected_action": [d.pk for d in documents]},
+        follow=True,
+    )
+    assert "Queued suggestions for 2 document(s)." in response.content.decode()
+    assert set(SuggestionRun.objects.values_list("document", flat=True)) == {
+        d.pk for d in documents
+    }
+
+
+@pytest.mark.django_db
+def test_admin_suggestion_list_shows_precision(client, admin_user, reviewer):
+    client.force_login(admin_user)
+    row = SuggestionFactory(suggester="propaganda")
+    suggestion_reject(suggestion=row, user=reviewer)
+    html = client.get(reverse("admin:annotator_suggestion_changelist")).content.decode()
+    assert 'id="suggestion-precision"' in html
+    assert "<td>propaganda</td><td>Disputed</td><td>0</td><td>1</td><td>0</td>" in html

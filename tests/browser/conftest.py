@@ -1,0 +1,187 @@
+"""Real-browser tests: Playwright drives Debian's chromium against pytest-django's live server.
+
+When /usr/bin/chromium is missing these tests fail (they never skip): CI must run them.
+"""
+
+import importlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
+# themselves (fixtures, DB checks) are still synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PASSWORD = "pass-for-tests"
+
+
+# Each journey file sets: pytestmark = BROWSER.
+BROWSER = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def labels_and_roles(transactional_db):
+    """The labels and roles the data migration made: a transactional test's flush removes them
+    (serialized_rollback does not bring them back once the live server is involved)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from annotator.models import Label
+
+    migration = importlib.import_module("annotator.migrations.0002_labels_and_roles")
+    for name, slug, colour, shortcut, description, order in migration.LABELS:
+        Label.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "colour": colour,
+                "shortcut": shortcut,
+                "description": description,
+                "order": order,
+            },
+        )
+    for role, codenames in migration.ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+    admin, _ = Group.objects.get_or_create(name="admin")
+    admin.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=["corpus", "annotator", "auth", "authtoken"]
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class Problems(list):
+    """Console errors, failed requests and HTTP errors seen by a page."""
+
+    def watch(self, page) -> None:
+        page.on(
+            "console",
+            lambda msg: (
+                self.append(f"console {msg.type}: {msg.text}")
+                if msg.type in ("error", "warning") and not _ignored(msg.text)
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: self.append(f"page error: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda req: (
+                self.append(f"request failed: {req.url} {req.failure}")
+                # ERR_ABORTED: a poll still in flight when the test navigates away, not a failure
+                if not _ignored(req.url) and "ERR_ABORTED" not in (req.failure or "")
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda res: self.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None,
+        )
+
+
+def _ignored(text: str) -> bool:
+    # The browser fetches the favicon on its own and drops that fetch when a test navigates.
+    return bool(re.search(r"favicon\.(ico|svg)", text))
+
+
+@pytest.fixture
+def problems():
+    return Problems()
+
+
+@pytest.fixture
+def page(browser, live_server, problems):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems.watch(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    def login(user) -> None:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+
+    return login
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def select_phrase(page, phrase: str, occurrence: int = 0) -> None:
+    """Drag the mouse over `phrase` in the document text, as a reviewer would."""
+    box = page.evaluate(
+        """([phrase, occurrence]) => {
+          const root = document.getElementById('doc-text');
+          const text = root.textContent;
+          let at = -1;
+          for (let i = 0; i <= occurrence; i++) at = text.indexOf(phrase, at + 1);
+          if (at < 0) throw new Error('phrase not found: ' + phrase);
+          const point = (u16) => {
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            let seen = 0, node;
+            while ((node = walker.nextNode())) {
+              if (u16 < seen + node.data.length) return [node, u16 - seen];
+              seen += node.data.length;
+            }
+          };
+          const rect = (u16) => {
+            const [node, offset] = point(u16);
+            const range = document.createRange();
+            range.setStart(node, offset);
+            // one whole character, surrogate pairs included
+            const code = node.data.charCodeAt(offset);
+            range.setEnd(node, offset + (code >= 0xd800 && code <= 0xdbff ? 2 : 1));
+            return range.getBoundingClientRect();
+          };
+          point(at)[0].parentElement.scrollIntoView({block: 'center'});
+          const first = rect(at), last = rect(at + phrase.length - 1);
+          return {x1: first.left + 1, y1: first.top + first.height / 2,
+                  x2: last.right - 1, y2: last.top + last.height / 2};
+        }""",
+        [phrase, occurrence],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
+    page.mouse.move(box["x2"], box["y2"], steps=4)
+    page.mouse.up()

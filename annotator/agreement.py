@@ -37,11 +37,18 @@ def matches_exact(a: Sequence[Span], b: Sequence[Span]) -> int:
 
 def matches_overlap(a: Sequence[Span], b: Sequence[Span]) -> int:
     """One-to-one matches of same-label intersecting spans, largest overlap first."""
+    by_label: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for j, (sb, eb, lb) in enumerate(b):
+        by_label[lb].append((sb, eb, j))
+    for spans in by_label.values():
+        spans.sort()
     candidates = []
     for i, (sa, ea, la) in enumerate(a):
-        for j, (sb, eb, lb) in enumerate(b):
+        for sb, eb, j in by_label.get(la, ()):
+            if sb >= ea:
+                break  # sorted by start: no later span can overlap
             overlap = min(ea, eb) - max(sa, sb)
-            if la == lb and overlap > 0:
+            if overlap > 0:
                 candidates.append((-overlap, i, j))
     candidates.sort()
     used_a: set[int] = set()
@@ -90,8 +97,17 @@ class Coincidences:
 
     def add_unit(self, values: Iterable, weight: float = 1.0) -> None:
         """Add one unit's values (missing values left out); units with < 2 values don't count."""
-        counts = Counter(v for v in values if v is not None)
-        m = sum(counts.values())
+        values = [v for v in values if v is not None]
+        if len(values) == 2:  # the common case (two reviewers), without the general loop
+            a, b = values
+            if a == b:
+                self.o[(a, a)] += 2 * weight
+            else:
+                self.o[(a, b)] += weight
+                self.o[(b, a)] += weight
+            return
+        counts = Counter(values)
+        m = len(values)
         if m < 2:
             return
         for c, n_c in counts.items():
@@ -163,17 +179,27 @@ class AlphaCounts:
     overall: Coincidences = field(default_factory=Coincidences)
     per_label: dict[str, Coincidences] = field(default_factory=dict)
 
+    def add_segments(self, cut: list, coders: Sequence[str], values: list[list[str]]) -> None:
+        """Add pre-cut segments; ``values[i][j]`` is coder j's picked label in segment i."""
+        for label in self.label_order:
+            self.per_label.setdefault(label, Coincidences())
+        for (left, right, labels), row in zip(cut, values, strict=True):
+            weight = right - left
+            self.overall.add_unit(row, weight)
+            for label in self.label_order:
+                self.per_label[label].add_unit([label in labels[c] for c in coders], weight)
+
     def add_document(self, length: int, coders: Mapping[str, Sequence[Span]]) -> None:
         if len(coders) < 2 or length <= 0:
             return
-        order = {label: i for i, label in enumerate(self.label_order)}
-        for label in self.label_order:
-            self.per_label.setdefault(label, Coincidences())
-        for left, right, labels in segments(length, coders):
-            weight = right - left
-            self.overall.add_unit([_pick(v, order) for v in labels.values()], weight)
-            for label in self.label_order:
-                self.per_label[label].add_unit([label in v for v in labels.values()], weight)
+        cut = segments(length, coders)
+        names = list(coders)
+        self.add_segments(cut, names, picked_values(cut, names, self.label_order))
+
+
+def picked_values(cut: list, coders: Sequence[str], label_order: Sequence[str]) -> list[list[str]]:
+    order = {label: i for i, label in enumerate(label_order)}
+    return [[_pick(labels[c], order) for c in coders] for _, _, labels in cut]
 
 
 # Reports ---------------------------------------------------------------------------------
@@ -207,18 +233,29 @@ def _figures(counts: F1Counts, alpha: float | None) -> dict:
 
 def document_agreement(document: DocumentSpans, label_order: Sequence[str]) -> dict:
     """Figures for one document over all pairs of its coders."""
+    return _document_row(document, label_order)[0]
+
+
+def _document_row(document: DocumentSpans, label_order: Sequence[str]) -> tuple[dict, list, list]:
+    """The document's figures, plus its segments and picked values for reuse."""
     counts = F1Counts()
     for a, b in combinations(sorted(document.coders), 2):
         counts.add(document.coders[a], document.coders[b])
-    alpha = AlphaCounts(label_order)
-    alpha.add_document(document.length, document.coders)
-    return {
+    names = sorted(document.coders)
+    cut = segments(document.length, document.coders) if document.length > 0 else []
+    values = picked_values(cut, names, label_order)
+    alpha = Coincidences()
+    if len(names) > 1:
+        for (left, right, _), row in zip(cut, values, strict=True):
+            alpha.add_unit(row, right - left)
+    row = {
         "id": document.document_id,
         "title": document.title,
-        "reviewers": sorted(document.coders),
+        "reviewers": names,
         "spans": sum(len(s) for s in document.coders.values()),
-        **_figures(counts, alpha.overall.alpha()),
+        **_figures(counts, alpha.alpha()),
     }
+    return row, cut, values
 
 
 def _disagreement_key(row: dict) -> tuple:
@@ -236,7 +273,7 @@ def agreement_report(documents: Iterable[DocumentSpans], label_order: Sequence[s
     per_label = {label: F1Counts() for label in label_order}
     alpha = AlphaCounts(label_order)
     pair_f1: dict[tuple[str, str], F1Counts] = defaultdict(F1Counts)
-    pair_alpha: dict[tuple[str, str], AlphaCounts] = {}
+    pair_alpha: dict[tuple[str, str], Coincidences] = {}
     pair_docs: Counter = Counter()
     rows, reviewers, single = [], set(), 0
     for document in documents:
@@ -244,15 +281,17 @@ def agreement_report(documents: Iterable[DocumentSpans], label_order: Sequence[s
             single += 1
             continue
         reviewers.update(document.coders)
-        rows.append(document_agreement(document, label_order))
-        alpha.add_document(document.length, document.coders)
-        for a, b in combinations(sorted(document.coders), 2):
+        row, cut, values = _document_row(document, label_order)
+        rows.append(row)
+        names = row["reviewers"]
+        alpha.add_segments(cut, names, values)
+        for (i, a), (j, b) in combinations(enumerate(names), 2):
             spans_a, spans_b = document.coders[a], document.coders[b]
             overall.add(spans_a, spans_b)
             pair_f1[(a, b)].add(spans_a, spans_b)
-            pair_alpha.setdefault((a, b), AlphaCounts(label_order)).add_document(
-                document.length, {a: spans_a, b: spans_b}
-            )
+            pair = pair_alpha.setdefault((a, b), Coincidences())
+            for (left, right, _), picked in zip(cut, values, strict=True):
+                pair.add_unit((picked[i], picked[j]), right - left)
             pair_docs[(a, b)] += 1
             for label in label_order:
                 per_label[label].add(_only(spans_a, label), _only(spans_b, label))
@@ -261,7 +300,7 @@ def agreement_report(documents: Iterable[DocumentSpans], label_order: Sequence[s
             "a": a,
             "b": b,
             "documents": pair_docs[(a, b)],
-            **_figures(pair_f1[(a, b)], pair_alpha[(a, b)].overall.alpha()),
+            **_figures(pair_f1[(a, b)], pair_alpha[(a, b)].alpha()),
         }
         for a, b in pair_f1
     ]

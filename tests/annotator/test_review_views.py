@@ -433,3 +433,20 @@ def test_final_only_export_returns_exactly_the_adjudicated_set(client, lead, dis
     assert [(r["id"], r["is_final"], r["created_by"]) for r in records] == [
         (final.pk, True, "lena")
     ]
+
+
+def test_reviewer_with_staff_access_cannot_change_assignments_in_admin(client, lead, reviewer):
+    reviewer.is_staff = True
+    reviewer.save()
+    document = DocumentFactory()
+    assignment = Assignment.objects.create(document=document, reviewer=reviewer, assigned_by=lead)
+    _login(client, reviewer)
+    url = reverse("admin:annotator_assignment_change", args=[assignment.pk])
+    response = client.post(
+        url, {"document": document.pk, "reviewer": reviewer.pk, "status": "done"}
+    )
+    assert response.status_code == 403
+    assignment.refresh_from_db()
+    assert assignment.status == "assigned"
+    response = client.post(reverse("admin:annotator_assignment_add"), {"document": document.pk})
+    assert response.status_code == 403

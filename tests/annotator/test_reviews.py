@@ -196,3 +196,67 @@ def test_done_reviewer_without_spans_counts_as_tagging_nothing(reviewer, other_r
     report = agreement_report_refresh(collection_id=document.collection_id)
     assert report.data["overall"]["documents_compared"] == 1
     assert report.data["overall"]["f1_overlap"] == 0.0
+
+
+# A real Celery worker computes and caches the report ------------------------------------
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_computes_agreement_report(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from annotator.services.reviews import agreement_report_request
+
+    reviewer = UserFactory(username="rita", role="reviewer")
+    other = UserFactory(username="omar", role="reviewer")
+    document = DocumentFactory()
+    _tag(document, reviewer, "troops", "sourced")
+    _tag(document, other, "troops", "sourced")
+    with transaction.atomic():
+        agreement_report_request(collection=document.collection)  # sent on commit
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DATA_DIR": str(settings.DATA_DIR),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "SUGGEST_ON_IMPORT": "0",
+        "PYTHONPATH": str(settings.BASE_DIR),
+        "DJANGO_SETTINGS_MODULE": "annotator.settings",
+    }
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "annotator", "worker", "-Q", "default"]
+    command += ["--pool", "solo", "-n", f"reviews-{uuid.uuid4().hex[:8]}@%h"]
+    command += ["--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+    with open(log, "wb") as out:
+        worker = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not AgreementReport.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+    report = AgreementReport.objects.filter(collection=document.collection).first()
+    assert report is not None, log.read_text(errors="replace")[-3000:]
+    assert report.data["overall"]["f1_exact"] == 1.0
+    assert report.data["overall"]["reviewers"] == ["omar", "rita"]

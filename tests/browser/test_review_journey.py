@@ -204,6 +204,10 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     records = [json.loads(line) for line in response.text().splitlines() if line]
     assert sorted(r["id"] for r in records) == sorted(final.values_list("id", flat=True))
     assert all(r["is_final"] for r in records)
+    # The compare page links the same export, limited to this document.
+    linked = page.request.get(page.get_attribute("#export-final", "href"))
+    lines = [json.loads(line) for line in linked.text().splitlines() if line]
+    assert sorted(r["id"] for r in lines) == sorted(r["id"] for r in records)
 
     # Dashboards draw their charts as inline SVG (no CSP violation shows up as a console error).
     page.goto(f"/review/collections/{demo.slug}/")

@@ -169,12 +169,14 @@ def test_document_over_the_limit_is_refused_with_a_clear_error(settings):
 
 @pytest.mark.django_db
 def test_five_megabyte_document_finishes_quickly(rules_only):
-    sentence = "Officials said the troops arrived, reportedly after a heroic march. "
-    text = "\n".join(sentence * 20 for _ in range(4_900_000 // (len(sentence) * 20)))
+    filler = "The harvest was late and the weather stayed mild through the week. " * 40
+    paragraph = filler + "Officials said the troops arrived, reportedly after a heroic march."
+    text = "\n".join([paragraph] * (4_900_000 // (len(paragraph) + 1)))
+    assert len(text) > 4_800_000
     document = DocumentFactory(text=text)
     started = time.perf_counter()
     created = suggestions_create(document_id=document.pk)
-    assert created > 10_000
+    assert created == 3 * text.count("Officials said")
     assert time.perf_counter() - started < 60
 
 

@@ -1,0 +1,281 @@
+"""Suggestion benchmarks; run as a script (not collected by pytest):
+
+    .venv/bin/python tests/benchmarks/bench_suggesters.py [--documents 10000] [--workers 2]
+
+Uses a fresh DATA_DIR (SQLite + the embedded filesystem broker) unless DATABASE_URL /
+CELERY_BROKER_URL are set, and prints:
+1. rule suggesters' throughput (MB of text per second in this one process), and the
+   sentence segmenters on their own (syntok, used, vs pysbd);
+2. the embedded default: seconds from importing the three demo documents to their
+   suggestions being visible, with a real worker already running;
+3. a generated collection suggested by a worker with N processes: documents per second,
+   and the latency of document-page GETs meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(BASE_DIR))
+
+
+def setup_django(data_dir: str) -> None:
+    os.environ["DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
+    os.environ["SUGGEST_ON_IMPORT"] = "1"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def demo_texts() -> list[str]:
+    from corpus.models import normalize_newlines
+
+    return [
+        normalize_newlines(p.read_text(encoding="utf-8"))
+        for p in sorted((BASE_DIR / "corpus/fixtures/demo").glob("*.txt"))
+    ]
+
+
+def bench_rules() -> None:
+    import random
+
+    import pysbd
+
+    from annotator.management.commands.generate_corpus import article
+    from annotator.suggesters import disputed, propaganda, sourced
+    from annotator.suggesters.base import segmentation
+
+    rng = random.Random(1)
+    corpora = {
+        "demo articles": demo_texts() * 150,
+        "generated (dense cues)": [article(rng, 3000, emoji=i % 3 == 0) for i in range(700)],
+    }
+    print("\n== 1. Rule suggesters, one process")
+    for label, texts in corpora.items():
+        size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+        started = time.perf_counter()
+        count = 0
+        for text in texts:
+            for module in (sourced, disputed, propaganda):
+                count += len(module.suggest(text))
+            segmentation.cache_clear()
+        elapsed = time.perf_counter() - started
+        print(f"{label}: {size:.1f} MB, {count} spans, {elapsed:.2f}s -> {size / elapsed:.2f} MB/s")
+        started = time.perf_counter()
+        for text in texts:
+            segmentation(text).sentences()
+            segmentation.cache_clear()
+        syntok_rate = size / (time.perf_counter() - started)
+        sample = texts[: max(1, len(texts) // 10)]
+        sample_size = sum(len(t.encode("utf-8")) for t in sample) / 1e6
+        segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+        started = time.perf_counter()
+        for text in sample:
+            segmenter.segment(text)
+        pysbd_rate = sample_size / (time.perf_counter() - started)
+        print(f"  segmentation alone: syntok {syntok_rate:.2f} MB/s, pysbd {pysbd_rate:.2f} MB/s")
+
+
+class Worker:
+    def __init__(self, concurrency: int, log: Path) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "annotator",
+            "worker",
+            "-Q",
+            "default,suggestions",
+        ]
+        command += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
+        command += ["--pool", "solo"] if concurrency == 1 else ["--concurrency", str(concurrency)]
+        self.process = subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env=dict(os.environ),
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wait_for_worker(seconds: float = 30) -> None:
+    """Until a throwaway run is processed: the worker is up and consuming."""
+    from annotator.models import SuggestionRun
+    from annotator.services.suggestions import suggestion_run_start
+    from corpus.models import Document
+    from corpus.services import collection_get_or_create, document_create
+
+    collection = collection_get_or_create(slug="warmup")
+    document = (
+        Document.objects.filter(collection=collection).first()
+        or document_create(collection=collection, text="Officials said it was warm.").document
+    )
+    run = suggestion_run_start(document=document)
+    deadline = time.monotonic() + seconds
+    while SuggestionRun.objects.get(pk=run.pk).finished_at is None:
+        if time.monotonic() > deadline:
+            raise SystemExit("The worker did not start; see the worker log.")
+        time.sleep(0.1)
+
+
+def bench_demo_import(log_dir: Path) -> None:
+    from annotator.models import Suggestion
+    from corpus.importers import import_paths
+    from corpus.models import Document
+    from corpus.services import collection_get_or_create
+
+    print("\n== 2. Embedded default: import the demo documents -> suggestions visible")
+    worker = Worker(1, log_dir / "worker-demo.log")
+    try:
+        wait_for_worker()
+        Document.objects.filter(collection__slug="demo").delete()
+        started = time.perf_counter()
+        summary = import_paths(
+            paths=[BASE_DIR / "corpus/fixtures/demo"],
+            collection=collection_get_or_create(slug="demo", name="Demo"),
+            progress=False,
+        )
+        ids = summary.document_ids
+        while True:
+            labelled = (
+                Suggestion.objects.filter(document_id__in=ids)
+                .values("document_id")
+                .distinct()
+                .count()
+            )
+            if labelled == len(ids):
+                break
+            if time.perf_counter() - started > 60:
+                raise SystemExit("Demo suggestions did not appear within 60 s.")
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        count = Suggestion.objects.filter(document_id__in=ids).count()
+        print(
+            f"{len(ids)} documents imported, {count} suggestions visible after {elapsed:.2f}s (target < 3 s)"
+        )
+    finally:
+        worker.stop()
+
+
+def page_latency(document_id: int) -> float:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-lead", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client.force_login(user)
+    started = time.perf_counter()
+    response = client.get(f"/documents/{document_id}/")
+    if response.status_code != 200:
+        raise SystemExit(f"Document page answered {response.status_code}.")
+    return time.perf_counter() - started
+
+
+def bench_collection(documents: int, workers: int, log_dir: Path) -> None:
+    from django.core.management import call_command
+
+    from annotator.models import SuggestionRun
+    from annotator.services.suggestions import suggestion_run_start
+    from corpus.models import Collection, Document
+
+    print(f"\n== 3. {documents} generated documents, a worker with {workers} processes")
+    slug = f"bench-{documents}"
+    if not Collection.objects.filter(slug=slug).exists():
+        started = time.perf_counter()
+        with open(os.devnull, "w") as quiet:
+            call_command(
+                "generate_corpus", documents=documents, collection=slug, stdout=quiet, stderr=quiet
+            )
+        print(f"generated in {time.perf_counter() - started:.1f}s")
+    collection = Collection.objects.get(slug=slug)
+    probe = (
+        Document.objects.filter(collection__slug="demo").first()
+        or Document.objects.filter(collection=collection).first()
+    )
+    idle = [page_latency(probe.pk) for _ in range(5)]
+    worker = Worker(workers, log_dir / "worker-collection.log")
+    try:
+        wait_for_worker()
+        started = time.perf_counter()
+        run = suggestion_run_start(collection=collection)
+        busy: list[float] = []
+        last_print = 0.0
+        while True:
+            state = SuggestionRun.objects.get(pk=run.pk)
+            if state.finished_at is not None:
+                break
+            busy.append(page_latency(probe.pk))
+            now = time.perf_counter() - started
+            if now - last_print > 10:
+                print(f"  {now:5.0f}s: {state.documents_done}/{state.documents_total} documents")
+                last_print = now
+            if now > 3600:
+                print("  stopped after an hour")
+                break
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+        state = SuggestionRun.objects.get(pk=run.pk)
+        print(
+            f"{state.documents_done} documents in {elapsed:.1f}s -> {state.documents_done / elapsed:.1f} docs/s; "
+            f"{state.suggestions_created} suggestions; status {state.status}"
+        )
+        print(
+            f"document page while idle: median {statistics.median(idle) * 1000:.0f} ms; while suggesting: "
+            f"median {statistics.median(busy) * 1000:.0f} ms, max {max(busy) * 1000:.0f} ms over {len(busy)} GETs"
+        )
+    finally:
+        worker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data-dir", default="", help="Default: a new temporary folder.")
+    parser.add_argument(
+        "--skip", default="", help="Comma-separated parts to skip: rules,demo,collection"
+    )
+    args = parser.parse_args()
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-suggest-")
+    setup_django(data_dir)
+    from django.conf import settings
+
+    print(
+        f"database {settings.DATABASES['default']['NAME']}, broker {settings.CELERY_BROKER_URL}, data {data_dir}"
+    )
+    skip = set(args.skip.split(","))
+    if "rules" not in skip:
+        bench_rules()
+    if "demo" not in skip:
+        bench_demo_import(Path(data_dir))
+    if "collection" not in skip:
+        bench_collection(args.documents, args.workers, Path(data_dir))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,13 @@
 """Suggestion runs and the per-document task body, with eager Celery (no worker)."""
 
+import io
+import json
 import time
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from annotator import tasks
@@ -357,3 +361,67 @@ def test_decisions_queue_retraining_after_n(
 def test_span_suggestion_is_plain_data():
     assert SpanSuggestion(0, 1, "sourced", 0.5, "x") == SpanSuggestion(0, 1, "sourced", 0.5, "x")
     assert UserFactory is not None
+
+
+GOLD = Path(__file__).resolve().parents[2] / "annotator/suggesters/data/gold_demo.jsonl"
+
+
+def test_gold_file_offsets_match_the_demo_documents_as_stored():
+    from corpus.importers import records_in
+    from corpus.models import normalize_newlines
+
+    demo = Path(__file__).resolve().parents[2] / "corpus/fixtures/demo"
+    texts = {
+        normalize_newlines(rec["text"]) for p in demo.glob("*.txt") for _, rec in records_in(p)
+    }
+    records = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 3 and {r["text"] for r in records} == texts
+    labels = {s["label"] for r in records for s in r["spans"]}
+    assert labels == {"sourced", "disputed", "propaganda"}
+
+
+@pytest.mark.django_db
+def test_evaluate_suggestions_prints_scores(rules_only):
+    out = io.StringIO()
+    call_command("evaluate_suggestions", str(GOLD), "--suggester", "disputed", stdout=out)
+    text = out.getvalue()
+    assert "== disputed" in text
+    line = next(row for row in text.splitlines() if row.startswith("disputed     overlap"))
+    precision, recall = (float(value) for value in line.split()[2:4])
+    assert precision > 0.5 and recall > 0.5
+
+
+@pytest.mark.django_db
+def test_evaluate_suggestions_names_a_bad_gold_line(tmp_path):
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text('{"text": "abc", "spans": [{"start": 0, "end": 9, "label": "sourced"}]}\n')
+    with pytest.raises(CommandError, match="gold.jsonl:1: span 0 has bad offsets 0-9"):
+        call_command("evaluate_suggestions", str(bad))
+
+
+@pytest.mark.django_db
+def test_suggest_command_inline_and_unknown_targets(rules_only):
+    document = DocumentFactory(text=TEXT)
+    out = io.StringIO()
+    call_command("suggest", "--document", str(document.pk), "--inline", stdout=out)
+    assert "Created 3 suggestions" in out.getvalue()
+    with pytest.raises(CommandError, match="No collection with slug 'nope'"):
+        call_command("suggest", "--collection", "nope")
+    with pytest.raises(CommandError, match="Unknown suggester"):
+        call_command("suggest", "--document", str(document.pk), "--suggester", "nope")
+
+
+@pytest.mark.django_db
+def test_suggest_command_wait_gives_up_with_a_clear_message(rules_only):
+    document = DocumentFactory(text=TEXT)
+    with pytest.raises(CommandError, match="still unfinished after 1s"):
+        call_command(
+            "suggest",
+            "--document",
+            str(document.pk),
+            "--wait",
+            "--timeout",
+            "1",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )

@@ -459,24 +459,31 @@ class AnnotationExportView(APIView):
             raise exceptions.ValidationError(filterset.errors)
         annotations = filterset.qs
         include_text = _flag(request, "include_text")
-        if fmt == "w3c":
-            base = request.build_absolute_uri("/").rstrip("/")
-            lines = exports.w3c_lines(annotations, base_url=base)
-        elif fmt == "spacy":
-            lines = exports.spacy_lines(annotations)
-        else:
-            records = exports.iter_export_records(annotations, include_text=include_text)
-            if fmt == "csv":
-                fields = [*exports.EXPORT_FIELDS] + (["document_text"] if include_text else [])
-                lines = exports.csv_lines(records, fields)
-            elif fmt == "json":
-                lines = exports.json_array_lines(records)
-            else:
-                lines = exports.jsonl_lines(records)
+        lines = self._lines(request, fmt, annotations, include_text)
         content_type, extension = EXPORT_FORMATS[fmt]
         response = StreamingHttpResponse(_encoded(lines), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="annotations.{extension}"'
         return response
+
+    @staticmethod
+    def _lines(request: Request, fmt: str, annotations, include_text: bool):
+        if fmt == "w3c":
+            base = request.build_absolute_uri("/").rstrip("/")
+            return exports.w3c_lines(annotations, base_url=base)
+        if fmt == "spacy":
+            return exports.spacy_lines(annotations)
+        if fmt in {"jsonl", "json"} and not include_text:
+            texts = exports.iter_json_texts(annotations)  # JSON written by PostgreSQL
+            if fmt == "json":
+                return exports.json_array_text_lines(texts)
+            return exports.jsonl_text_lines(texts)
+        records = exports.iter_export_records(annotations, include_text=include_text)
+        if fmt == "csv":
+            fields = [*exports.EXPORT_FIELDS] + (["document_text"] if include_text else [])
+            return exports.csv_lines(records, fields)
+        if fmt == "json":
+            return exports.json_array_lines(records)
+        return exports.jsonl_lines(records)
 
 
 def _encoded(lines, size: int = 64 * 1024):

@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, Func, QuerySet, TextField, Value
 
 from .models import Annotation
 
@@ -111,6 +112,29 @@ ROW_FIELDS = (
     "is_final",
     "suggestion__score",
     "suggestion__suggester",
+)
+
+
+RECORD_KEYS = (
+    "id",
+    "document_id",
+    "document_title",
+    "document_source_url",
+    "document_sha256",
+    "document_collection",
+    "start",
+    "end",
+    "quote",
+    "label",
+    "note",
+    "evidence_url",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "origin",
+    "is_final",
+    "suggestion_score",
+    "suggester",
 )
 
 
@@ -279,3 +303,65 @@ def spacy_lines(annotations: QuerySet[Annotation]) -> Iterator[str]:
         )
     if current is not None:
         yield json.dumps(current, ensure_ascii=False) + "\n"
+
+
+class _JsonBuildObject(Func):
+    """PostgreSQL's json_build_object(...) as text, keys in the given order."""
+
+    function = "json_build_object"
+    template = "%(function)s(%(expressions)s)::text"
+    output_field = TextField()
+
+
+class _IsoUtc(Func):
+    """A timestamp as Python's isoformat() writes it (microseconds only when not zero)."""
+
+    template = (
+        "to_char(%(expressions)s AT TIME ZONE 'UTC', CASE WHEN "
+        "mod(date_part('microseconds', %(expressions)s)::bigint, 1000000) = 0 "
+        'THEN \'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\' '
+        'ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\' END)'
+    )
+    output_field = TextField()
+
+
+def _record_sql_expression() -> _JsonBuildObject:
+    keys = list(RECORD_KEYS)
+    # Timestamps in PostgreSQL's JSON form equal Python's isoformat() in the UTC session.
+    pairs: list = []
+    for key, field in zip(keys, ROW_FIELDS, strict=True):
+        pairs += [Value(key), _IsoUtc(F(field)) if key.endswith("_at") else F(field)]
+    return _JsonBuildObject(*pairs)
+
+
+def iter_json_texts(annotations: QuerySet[Annotation], chunk_size: int = 5000) -> Iterator[str]:
+    """Each export record as JSON text (no document text).
+
+    On PostgreSQL the database writes the JSON (about ten times faster than building dicts
+    in Python); elsewhere json.dumps of iter_export_records(). Both parse to the same records.
+    """
+    if connection.vendor != "postgresql":
+        for record in iter_export_records(annotations, chunk_size=chunk_size):
+            yield json.dumps(record, ensure_ascii=False)
+        return
+    rows = (
+        annotations.order_by("document_id", "start", "end", "id")
+        .annotate(export_json=_record_sql_expression())
+        .values_list("export_json", flat=True)
+        .iterator(chunk_size=chunk_size)
+    )
+    yield from rows
+
+
+def jsonl_text_lines(texts: Iterable[str]) -> Iterator[str]:
+    for text in texts:
+        yield text + "\n"
+
+
+def json_array_text_lines(texts: Iterable[str]) -> Iterator[str]:
+    yield "["
+    first = True
+    for text in texts:
+        yield ("\n" if first else ",\n") + text
+        first = False
+    yield "\n]\n"

@@ -469,3 +469,15 @@ def test_token_admin_action_creates_tokens(client, admin_user, reviewer):
     assert response.status_code == 200
     token = Token.objects.get(user=reviewer)
     assert token.key in response.content.decode()
+
+
+def test_fast_annotation_output_equals_drf_output(reviewer, document):
+    from annotator.serializers import AnnotationSerializer
+
+    annotation = AnnotationFactory(document=document, created_by=reviewer, note="<i>n</i>")
+    Annotation.objects.filter(pk=annotation.pk).update(updated_at="2024-01-02T03:04:05Z")
+    annotation = Annotation.objects.select_related("label", "created_by").get(pk=annotation.pk)
+    serializer = AnnotationSerializer()
+    fast = serializer.to_representation(annotation)
+    assert fast == serializer.slow_representation(annotation)
+    assert fast["updated_at"] == "2024-01-02T03:04:05Z"

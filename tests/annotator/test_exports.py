@@ -333,3 +333,20 @@ def test_import_creates_document_in_exported_collection(lead):
     assert annotation.created_at.isoformat() == "2024-01-02T03:04:05.123456+00:00"
     assert annotation.updated_at.isoformat() == "2024-02-02T03:04:05+00:00"
     assert annotation.history.count() == 1
+
+
+def test_database_written_json_equals_python_records(corpus):
+    """On PostgreSQL the JSONL/JSON export is written by the database; it must not differ."""
+    from annotator.exports import iter_export_records, iter_json_texts
+
+    Annotation.objects.filter(is_final=True).update(updated_at="2024-01-02T03:04:05Z")
+    annotations = Annotation.objects.all()
+    from_db = [json.loads(text) for text in iter_json_texts(annotations)]
+    assert from_db == list(iter_export_records(annotations))
+    assert any(r["updated_at"] == "2024-01-02T03:04:05+00:00" for r in from_db)
+
+
+def test_record_keys_follow_row_fields(corpus):
+    from annotator.exports import RECORD_KEYS, iter_export_records
+
+    assert tuple(next(iter_export_records(Annotation.objects.all()))) == RECORD_KEYS

@@ -23,7 +23,7 @@ from .models import (
 )
 from .permissions import can_assign, can_change_annotation, is_lead
 from .services.annotations import annotation_restore, evidence_url_check, span_check
-from .services.reviews import documents_assign
+from .services.reviews import documents_assign, documents_assign_round_robin
 
 
 @admin.register(Label)
@@ -188,6 +188,13 @@ class AssignReviewersForm(forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         queryset=None, widget=forms.CheckboxSelectMultiple, help_text="Reviewers and leads."
     )
+    k = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="Reviewers per document",
+        help_text="Round-robin: each document gets this many of the ticked reviewers, in turn. "
+        "Empty: every ticked reviewer gets every document.",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         from .review_selectors import reviewer_list
@@ -204,12 +211,16 @@ def assign_to_reviewers(modeladmin, request: HttpRequest, queryset):
         raise PermissionDenied
     form = AssignReviewersForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
+        reviewers, k = list(form.cleaned_data["reviewers"]), form.cleaned_data["k"]
         try:
-            created = documents_assign(
-                documents=queryset,
-                reviewers=list(form.cleaned_data["reviewers"]),
-                assigned_by=request.user,
-            )
+            if k:
+                created = documents_assign_round_robin(
+                    documents=queryset, reviewers=reviewers, k=k, assigned_by=request.user
+                )
+            else:
+                created = documents_assign(
+                    documents=queryset, reviewers=reviewers, assigned_by=request.user
+                )
         except ValidationError as exc:
             modeladmin.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None

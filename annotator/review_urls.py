@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.review_index, name="review-index"),
     path(collection, views.collection_dashboard, name="review-collection"),
     path(collection + "assign/", views.collection_assign, name="review-assign"),
+    path(collection + "settings/", views.collection_settings, name="review-settings"),
     path(collection + "agreement/", views.collection_agreement, name="review-agreement"),
     path(
         collection + "agreement/refresh/",

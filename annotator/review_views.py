@@ -41,6 +41,7 @@ from annotator.selectors import document_for_user
 from annotator.services.reviews import (
     agreement_report_request,
     collection_assign_round_robin,
+    collection_settings_update,
     documents_assign,
     final_annotation_create,
     final_annotation_delete,
@@ -211,6 +212,22 @@ def collection_assign(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "annotator/review/assign.html", context, status=422 if form.errors else 200
     )
+
+
+@login_required
+@require_POST
+def collection_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Blind review and assigned-only visibility, set by a lead from the assignment page."""
+    _require(can_assign, request.user)
+    collection = get_object_or_404(Collection, slug=slug)
+    collection_settings_update(
+        collection=collection,
+        user=request.user,
+        blind_review=request.POST.get("blind_review") == "on",
+        assigned_only=request.POST.get("assigned_only") == "on",
+    )
+    messages.success(request, "Review settings saved.")
+    return redirect("review-assign", slug=collection.slug)
 
 
 @login_required

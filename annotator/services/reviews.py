@@ -100,7 +100,17 @@ def documents_assign(*, documents: Iterable[Document], reviewers: Sequence, assi
 def collection_assign_round_robin(
     *, collection: Collection, reviewers: Sequence, k: int, assigned_by
 ) -> int:
-    """Give every document of the collection k reviewers, taking reviewers in turn.
+    """Give every document of the collection k reviewers, taking reviewers in turn."""
+    return documents_assign_round_robin(
+        documents=collection.documents.all(), reviewers=reviewers, k=k, assigned_by=assigned_by
+    )
+
+
+@transaction.atomic
+def documents_assign_round_robin(
+    *, documents: QuerySet[Document], reviewers: Sequence, k: int, assigned_by
+) -> int:
+    """Give every document k of the reviewers, taking reviewers in turn.
 
     Reviewers already assigned to a document count towards its k, so running it again
     (or after adding documents) only fills the gaps. Returns how many assignments were new.
@@ -111,15 +121,15 @@ def collection_assign_round_robin(
         raise ValidationError(
             {"k": f"Reviewers per document must be between 1 and {len(reviewers)} (chosen)."}
         )
-    reviewer_ids = {r.pk for r in reviewers}
+    document_ids = documents.order_by("id").values_list("id", flat=True)
     existing: dict[int, set[int]] = {}
     for document_id, reviewer_id in Assignment.objects.filter(
-        document__collection=collection, reviewer_id__in=reviewer_ids
+        document_id__in=documents.order_by().values("id"),
+        reviewer_id__in=[r.pk for r in reviewers],
     ).values_list("document_id", "reviewer_id"):
         existing.setdefault(document_id, set()).add(reviewer_id)
     turn = cycle(range(len(reviewers)))
     new = []
-    document_ids = collection.documents.order_by("id").values_list("id", flat=True)
     for document_id in document_ids.iterator(chunk_size=2000):
         have = existing.get(document_id, set())
         wanted = k - len(have)
@@ -136,6 +146,18 @@ def collection_assign_round_robin(
                 )
     bulk_create_with_history(new, Assignment, batch_size=1000)
     return len(new)
+
+
+@transaction.atomic
+def collection_settings_update(
+    *, collection: Collection, user, blind_review: bool, assigned_only: bool
+) -> Collection:
+    """The review settings of a collection: blind review, and reviewers see only assignments."""
+    _require_assigner(user)
+    collection.blind_review = blind_review
+    collection.assigned_only = assigned_only
+    collection.save(update_fields=["blind_review", "assigned_only"])
+    return collection
 
 
 @transaction.atomic

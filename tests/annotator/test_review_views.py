@@ -450,3 +450,37 @@ def test_reviewer_with_staff_access_cannot_change_assignments_in_admin(client, l
     assert assignment.status == "assigned"
     response = client.post(reverse("admin:annotator_assignment_add"), {"document": document.pk})
     assert response.status_code == 403
+
+
+def test_lead_sets_blind_review_and_assigned_only(client, lead, reviewer):
+    collection = CollectionFactory()
+    url = reverse("review-settings", args=[collection.slug])
+    _login(client, reviewer)
+    assert client.post(url, {"blind_review": "on"}).status_code == 403
+    _login(client, lead)
+    assert client.post(url, {"blind_review": "on", "assigned_only": "on"}).status_code == 302
+    collection.refresh_from_db()
+    assert collection.blind_review and collection.assigned_only
+    client.post(url, {})
+    collection.refresh_from_db()
+    assert not collection.blind_review and not collection.assigned_only
+
+
+def test_admin_action_round_robin_with_k(client, lead, reviewer, other_reviewer):
+    lead.is_staff = True
+    lead.save()
+    documents = DocumentFactory.create_batch(4)
+    _login(client, lead)
+    response = client.post(
+        reverse("admin:corpus_document_changelist"),
+        {
+            "action": "assign_to_reviewers",
+            "_selected_action": [d.pk for d in documents],
+            "apply": "1",
+            "reviewers": [reviewer.pk, other_reviewer.pk],
+            "k": 1,
+        },
+    )
+    assert response.status_code == 302
+    assert Assignment.objects.filter(reviewer=reviewer).count() == 2
+    assert Assignment.objects.filter(reviewer=other_reviewer).count() == 2

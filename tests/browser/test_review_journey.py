@@ -5,6 +5,7 @@ the adjudicated set. Forged requests by one reviewer against the other's work ar
 
 import json
 
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from annotator.celery import app as celery_app
@@ -85,19 +86,25 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     settings.SUGGEST_ON_IMPORT = False
     call_command("demo_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
     demo = Collection.objects.get(slug="demo")
-    demo.blind_review = demo.assigned_only = True
-    demo.save()
     document = Document.objects.get(collection=demo, title=TITLE)
 
-    # The lead assigns the whole demo collection, two reviewers per document.
+    # The lead turns on blind review and assigned-only, then assigns the whole demo
+    # collection, two reviewers per document.
     login_as(page, "lead", "lead-demo-pass")
     page.click("nav >> text=Review")
     page.click(f"a[href='/review/collections/{demo.slug}/assign/']")
-    page.check("label:has-text('reviewer2') input")
-    page.check("label:has-text('reviewer') >> nth=0 >> input")
+    page.check("#blind_review")
+    page.check("#assigned_only")
+    page.click("#settings-form button[type=submit]")
+    page.wait_for_selector(".flash.ok")
+    demo.refresh_from_db()
+    assert demo.blind_review and demo.assigned_only
+    for username in ("reviewer", "reviewer2"):
+        pk = User.objects.get(username=username).pk
+        page.check(f"input[name=reviewers][value='{pk}']")
     page.fill("#id_k", "2")
     page.click("button[value=round_robin]")
-    page.wait_for_selector(".flash.ok")
+    page.wait_for_selector(".flash.ok:has-text('assignment')")
     assert "new assignment(s)" in page.inner_text(".flash.ok")
     assert Assignment.objects.filter(document=document).count() == 2
 

@@ -49,6 +49,9 @@ from .services.annotations import (
     annotation_create,
     annotation_delete,
     annotation_update,
+    evidence_url_check,
+    label_resolve,
+    span_check,
 )
 from .services.suggestions import suggestion_accept, suggestion_reject
 
@@ -317,8 +320,7 @@ class AnnotationViewSet(BodyLimitMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         document = document_list_for_user(user=request.user).filter(pk=data.pop("document")).first()
-        if document is None:
-            raise DjangoValidationError({"document": "Unknown document."})
+        _report_all_errors(document, data)
         annotation = annotation_create(document=document, created_by=request.user, **data)
         return Response(self._out(annotation), status=status.HTTP_201_CREATED)
 
@@ -350,6 +352,31 @@ class AnnotationViewSet(BodyLimitMixin, viewsets.ModelViewSet):
         version = self._version(request, None)
         annotation_delete(annotation=annotation, user=request.user, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _report_all_errors(document, data: dict) -> None:
+    """Run the services' checks one by one so a 400 names every bad field, not the first."""
+    errors: dict[str, list[str]] = {}
+
+    def collect(check) -> None:
+        try:
+            check()
+        except DjangoValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+
+    if document is None:
+        errors["document"] = ["Unknown document."]
+    else:
+        collect(
+            lambda: span_check(
+                document=document, start=data["start"], end=data["end"], quote=data.get("quote")
+            )
+        )
+    collect(lambda: data.update(label=label_resolve(data["label"])))
+    collect(lambda: evidence_url_check(data.get("evidence_url", "")))
+    if errors:
+        raise DjangoValidationError(errors)
 
 
 # Suggestions

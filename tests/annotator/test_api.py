@@ -233,6 +233,32 @@ def test_bad_annotation_is_a_400_naming_the_field(api, document, payload, field,
     assert not Annotation.objects.exists()
 
 
+def test_every_bad_field_is_named_at_once(api, document):
+    response = api.post(
+        "/api/annotations/",
+        {
+            "document": document.pk,
+            "start": 10,
+            "end": 5,
+            "label": "lies",
+            "evidence_url": "ftp://example.com/x",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"end", "label", "evidence_url"}
+
+
+def test_unknown_document_and_label_are_both_named(api):
+    response = api.post(
+        "/api/annotations/",
+        {"document": 999_999, "start": 0, "end": 5, "label": "lies"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"document", "label"}
+
+
 def test_malformed_json_and_wrong_shapes_are_400(api):
     response = api.post("/api/annotations/", "{nope", content_type="application/json")
     assert response.status_code == 400

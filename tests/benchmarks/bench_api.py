@@ -21,6 +21,7 @@ clients creating annotations: spans/s and errors. Created annotations are delete
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import json
 import os
@@ -307,7 +308,8 @@ def main() -> None:
     finally:
         server.stop()
         created = Annotation.objects.filter(created_by=bench_user, note="bench")
-        deleted = created.filter(created_at__gte=time.strftime("%Y-%m-%d", time.gmtime(started_at)))
+        since = datetime.datetime.fromtimestamp(started_at, datetime.UTC)
+        deleted = created.filter(created_at__gte=since)
         print(f"\ncleaned up {deleted.delete()[0]} benchmark rows")
 
 

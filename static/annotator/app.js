@@ -195,11 +195,6 @@
     focusSug(next);
   }
 
-  function sugButton(kind) {
-    if (!currentSug) return null;
-    return document.querySelector(".sug-" + kind + '[data-s="' + currentSug + '"]');
-  }
-
   function flash(selector) {
     const marks = document.querySelectorAll(selector);
     if (!marks.length) return;
@@ -230,10 +225,9 @@
       event.preventDefault();
       moveSug(key === "j" ? 1 : -1);
     } else if (key === "a" || key === "r") {
-      const button = sugButton(key === "a" ? "accept" : "reject");
-      if (button) {
+      if (currentSug && document.getElementById("s-" + currentSug)) {
         event.preventDefault();
-        button.click();
+        sugDecide(key === "a" ? "accept" : "reject", currentSug);
       } else info("No current suggestion: press j to pick one.");
     } else if (key === "n") {
       const next = document.getElementById("next-doc");
@@ -245,8 +239,42 @@
     }
   });
 
+  /** Sidebar row buttons carry data-url; one listener sends them through htmx. */
+  function rowAction(button) {
+    const url = button.dataset.url;
+    if (button.classList.contains("edit")) {
+      const row = button.closest("li");
+      return htmx.ajax("GET", url, { source: button, target: "#" + row.id, swap: "outerHTML" });
+    }
+    if (button.classList.contains("sug-accept")) return sugDecide("accept", button.dataset.s);
+    if (button.classList.contains("sug-reject")) return sugDecide("reject", button.dataset.s);
+    const values = button.dataset.version ? { version: button.dataset.version } : {};
+    return htmx.ajax("POST", url, { source: button, target: "#workspace", swap: "outerHTML", values: values });
+  }
+
+  /** Accept or reject suggestion `id`; an accept sends the selection when it adjusts the span. */
+  function sugDecide(kind, id) {
+    const workspace = document.getElementById("workspace");
+    const mark = document.getElementById("s-" + id);
+    if (!workspace || !mark) return;
+    const url = workspace.dataset.acceptUrl.replace("/0/accept/", "/" + id + "/" + kind + "/");
+    const values = {};
+    const span = selectionSpan();
+    const start = Number(mark.dataset.start);
+    const end = Number(mark.dataset.end);
+    const adjusted = span && span.start < end && span.end > start && (span.start !== start || span.end !== end);
+    if (kind === "accept" && adjusted) {
+      values.start = span.start;
+      values.end = span.end;
+      values.quote = span.quote;
+    }
+    htmx.ajax("POST", url, { source: workspace, target: "#workspace", swap: "outerHTML", values: values });
+  }
+
   document.addEventListener("click", function (event) {
     const t = event.target;
+    const actionBtn = t.closest(".sidebar button[data-url]");
+    if (actionBtn) return rowAction(actionBtn);
     const labelBtn = t.closest(".label-btn");
     if (labelBtn) return tag(labelBtn.dataset.label);
     const annLink = t.closest(".ann-link");
@@ -277,21 +305,6 @@
     if (event.target.name === "label-filter") {
       const page = document.querySelector(".docpage");
       if (page) page.dataset.filter = event.target.value;
-    }
-  });
-
-  document.addEventListener("htmx:configRequest", function (event) {
-    const elt = event.detail.elt;
-    // Accept with adjusted bounds when the selection overlaps the suggestion but differs from it.
-    if (elt.classList && elt.classList.contains("sug-accept")) {
-      const span = selectionSpan();
-      const start = Number(elt.dataset.start);
-      const end = Number(elt.dataset.end);
-      if (span && span.start < end && span.end > start && (span.start !== start || span.end !== end)) {
-        event.detail.parameters.start = span.start;
-        event.detail.parameters.end = span.end;
-        event.detail.parameters.quote = span.quote;
-      }
     }
   });
 

@@ -442,3 +442,18 @@ def test_another_user_cannot_see_assigned_only_document_queue(client, db):
     DocumentFactory(title="Secret", collection=CollectionFactory(slug="s", assigned_only=True))
     client.force_login(user)
     assert "Secret" not in client.get("/").content.decode()
+
+
+def test_long_sidebars_are_capped_until_show_all(rita, reviewer, monkeypatch):
+    from annotator import views
+
+    monkeypatch.setattr(views, "SIDEBAR_LIMIT", 3)
+    document = DocumentFactory(text="word " * 100)
+    for i in range(5):
+        AnnotationFactory(document=document, created_by=reviewer, start=i * 5, end=i * 5 + 4)
+    html = rita.get(doc_url(document)).content.decode()
+    assert html.count('class="ann-row') == 3
+    assert html.count('data-first="1"') == 5  # the text still shows every annotation
+    assert "Show all 5 annotations (2 more)" in html
+    html = rita.get(doc_url(document), {"all": "1"}, **HX).content.decode()
+    assert html.count('class="ann-row') == 5

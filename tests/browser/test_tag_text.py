@@ -27,7 +27,10 @@ def test_tag_with_mouse_and_keyboard(page, login, problems):
     login(reviewer)
     page.wait_for_selector("table.queue")
     screenshot(page, "queue")
-    page.click("text=Troops at the border")
+    # keyboard in the queue: j moves to the first row, Enter opens it
+    page.keyboard.press("j")
+    assert page.locator("tr.queue-row.current a.open").text_content() == "Troops at the border"
+    page.keyboard.press("Enter")
     page.wait_for_url(f"**/documents/{document.pk}/")
     page.wait_for_selector("#doc-text")
 

@@ -181,7 +181,7 @@ def test_five_megabyte_document_finishes_quickly(rules_only):
     started = time.perf_counter()
     created = suggestions_create(document_id=document.pk)
     assert created == 3 * text.count("Officials said")
-    assert time.perf_counter() - started < 60
+    assert time.perf_counter() - started < 120
 
 
 @pytest.mark.django_db(transaction=True)

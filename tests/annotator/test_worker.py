@@ -7,6 +7,7 @@ CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (CI runs both).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -24,8 +26,7 @@ from annotator.models import RunStatus, Suggestion, SuggestionRun
 from annotator.services.suggestions import suggestion_run_start
 from tests.factories import DocumentFactory
 
-# serialized_rollback: the labels (a data migration) survive the flush after each test.
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 RULES = "annotator.suggesters.sourced,annotator.suggesters.disputed,annotator.suggesters.propaganda"
 TEXT = "Officials said the troops arrived. Six were reportedly killed in a heroic sacrifice."
@@ -104,6 +105,9 @@ class Workers:
 
 @pytest.fixture
 def workers(tmp_path):
+    # Transactional tests flush the database afterwards, labels and roles included.
+    data_migration = importlib.import_module("annotator.migrations.0002_labels_and_roles")
+    data_migration.create_labels_and_roles(apps, None)
     purge_queues()
     pool = Workers(tmp_path)
     yield pool

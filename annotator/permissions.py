@@ -60,3 +60,8 @@ def can_be_assigned(user: AbstractBaseUser) -> bool:
 def can_view_reviewer_stats(user: AbstractBaseUser | AnonymousUser, reviewer) -> bool:
     """A reviewer sees their own dashboard; leads see everyone's."""
     return user.is_authenticated and (user.pk == reviewer.pk or is_lead(user))
+
+
+def can_annotate(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """The reviewer UI (reading documents, annotating, deciding suggestions) needs a role."""
+    return bool(user_roles(user))

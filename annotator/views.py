@@ -4,9 +4,12 @@ services write, templates render. Every htmx write answers with the #workspace f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +33,7 @@ from annotator.highlights import (
     text_html,
 )
 from annotator.models import Annotation, Assignment, AssignmentStatus, Suggestion
-from annotator.permissions import can_change_annotation
+from annotator.permissions import can_annotate, can_change_annotation
 from annotator.selectors import (
     annotation_list,
     collection_progress,
@@ -70,6 +73,19 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+def reviewer_required(view: Callable) -> Callable:
+    """Logged in (else to the login page) and holding a role (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not can_annotate(request.user):
+            raise PermissionDenied("Your account has no reviewer role: ask an admin for one.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _error_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
@@ -79,7 +95,7 @@ def _error_text(exc: ValidationError) -> str:
 # Queue
 
 
-@login_required
+@reviewer_required
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     collection = request.GET.get("collection", "")
@@ -180,7 +196,7 @@ def _workspace(
     return render(request, WORKSPACE, context, status=status)
 
 
-@login_required
+@reviewer_required
 @require_GET
 def document_detail(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(document_id=document_id, user=request.user)
@@ -190,7 +206,7 @@ def document_detail(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@reviewer_required
 @require_GET
 def document_changes(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     """Polled every few seconds: 204 while nothing changed, else the fresh workspace."""
@@ -200,7 +216,7 @@ def document_changes(request: HtmxHttpRequest, document_id: int) -> HttpResponse
     return _workspace(request, document)
 
 
-@login_required
+@reviewer_required
 @require_POST
 def document_done(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(document_id=document_id, user=request.user)
@@ -210,7 +226,7 @@ def document_done(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     return _workspace(request, document, flash=message)
 
 
-@login_required
+@reviewer_required
 @require_POST
 def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(document_id=document_id, user=request.user)
@@ -238,7 +254,7 @@ def _annotation_for_user(request: HttpRequest, document_id: int, annotation_id: 
     return document, annotation
 
 
-@login_required
+@reviewer_required
 def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: int) -> HttpResponse:
     """GET: the inline edit form for one sidebar row. POST: save it (optimistic locking)."""
     document, annotation = _annotation_for_user(request, document_id, annotation_id)
@@ -289,7 +305,7 @@ def _edit_form(
     return response
 
 
-@login_required
+@reviewer_required
 @require_POST
 def annotation_remove(
     request: HtmxHttpRequest, document_id: int, annotation_id: int
@@ -313,7 +329,7 @@ def annotation_remove(
     )
 
 
-@login_required
+@reviewer_required
 @require_POST
 def annotation_undelete(
     request: HtmxHttpRequest, document_id: int, annotation_id: int
@@ -338,7 +354,7 @@ def _suggestion_for_user(request: HttpRequest, document_id: int, suggestion_id: 
     return document, suggestion
 
 
-@login_required
+@reviewer_required
 @require_POST
 def suggestion_accept_view(
     request: HtmxHttpRequest, document_id: int, suggestion_id: int
@@ -364,7 +380,7 @@ def suggestion_accept_view(
     return _workspace(request, document, flash="Suggestion accepted.")
 
 
-@login_required
+@reviewer_required
 @require_POST
 def suggestion_reject_view(
     request: HtmxHttpRequest, document_id: int, suggestion_id: int

@@ -457,3 +457,12 @@ def test_long_sidebars_are_capped_until_show_all(rita, reviewer, monkeypatch):
     assert "Show all 5 annotations (2 more)" in html
     html = rita.get(doc_url(document), {"all": "1"}, **HX).content.decode()
     assert html.count('class="ann-row') == 5
+
+
+def test_user_without_a_role_gets_403(client, outsider, document):
+    client.force_login(outsider)
+    assert client.get("/").status_code == 403
+    assert client.get(doc_url(document)).status_code == 403
+    data = {**span(document, "Officials"), "label": "sourced"}
+    assert client.post(add_url(document), data, **HX).status_code == 403
+    assert not Annotation.objects.exists()

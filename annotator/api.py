@@ -337,6 +337,10 @@ class AnnotationViewSet(BodyLimitMixin, viewsets.ModelViewSet):
         updated = annotation_update(
             annotation=annotation, user=request.user, version=version, **changes
         )
+        # Relations already read by get_object(): no extra queries for the response.
+        if updated.label_id == annotation.label_id:
+            updated.label = annotation.label
+        updated.created_by = annotation.created_by
         response = Response(self._out(updated))
         response["ETag"] = f'"{updated.version}"'
         return response

@@ -507,3 +507,20 @@ def test_fast_annotation_output_equals_drf_output(reviewer, document):
     fast = serializer.to_representation(annotation)
     assert fast == serializer.slow_representation(annotation)
     assert fast["updated_at"] == "2024-01-02T03:04:05Z"
+
+
+def test_document_list_query_count_is_constant(api, django_assert_max_num_queries):
+    for index in range(12):
+        DocumentFactory(collection=CollectionFactory(slug=f"c{index % 3}"))
+    # token+user, roles, count, page with collections joined: no query per document.
+    with django_assert_max_num_queries(4):
+        response = api.get("/api/documents/")
+    assert response.json()["count"] == 12
+
+
+def test_patch_query_count(api, reviewer, document, django_assert_max_num_queries):
+    annotation = AnnotationFactory(document=document, created_by=reviewer)
+    # token+user, roles, annotation, savepoint, lock+document, update, history, release.
+    with django_assert_max_num_queries(9):
+        response = api.patch(f"/api/annotations/{annotation.pk}/", {"note": "n"}, format="json")
+    assert response.status_code == 200 and response.json()["created_by"] == "rita"

@@ -201,7 +201,9 @@ def main() -> None:
         for slug in ("bench-100k", "synthetic")
     }
     print(f"database {os.environ['DATABASE_URL']}: annotations per collection {counts}")
-    print(f"CPUs: {os.cpu_count()}")
+    print(
+        f"CPUs: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work slows figures)"
+    )
 
     if not args.skip_export:
         print("\n== JSONL export through one gunicorn worker (lead token) ==")
@@ -311,6 +313,7 @@ def main() -> None:
         since = datetime.datetime.fromtimestamp(started_at, datetime.UTC)
         deleted = created.filter(created_at__gte=since)
         print(f"\ncleaned up {deleted.delete()[0]} benchmark rows")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

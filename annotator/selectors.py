@@ -157,8 +157,11 @@ def annotation_list_for_user(*, user) -> QuerySet[Annotation]:
     annotations = Annotation.objects.select_related("label", "created_by")
     if is_lead(user):
         return annotations
-    visible = document_list_for_user(user=user).order_by().values("id")
-    done = Assignment.objects.filter(reviewer=user, status="done").values("document_id")
-    return annotations.filter(document_id__in=visible).filter(
-        Q(document__collection__blind_review=False) | Q(created_by=user) | Q(document_id__in=done)
+    # The rule of document_list_for_user, as conditions (a cheaper query than a subquery).
+    assigned = Assignment.objects.filter(reviewer=user)
+    done = assigned.filter(status="done").values("document_id")
+    return annotations.filter(
+        Q(document__collection__assigned_only=False)
+        | Q(document_id__in=assigned.values("document_id")),
+        Q(document__collection__blind_review=False) | Q(created_by=user) | Q(document_id__in=done),
     )

@@ -113,11 +113,15 @@ def test_document_filters(api, reviewer, document):
 
 def test_assigned_only_documents_are_404_for_others(api, reviewer):
     hidden = DocumentFactory(collection=CollectionFactory(slug="x", assigned_only=True))
+    theirs = AnnotationFactory(document=hidden, note="on a hidden document")
     response = api.get(f"/api/documents/{hidden.pk}/")
     assert response.status_code == 404
     assert hidden.title not in response.content.decode()
+    assert api.get("/api/annotations/").json()["count"] == 0
+    assert api.get(f"/api/annotations/{theirs.pk}/").status_code == 404
     Assignment.objects.create(document=hidden, reviewer=reviewer)
     assert api.get(f"/api/documents/{hidden.pk}/").status_code == 200
+    assert api.get("/api/annotations/").json()["count"] == 1
 
 
 def test_lead_creates_one_or_many_documents_and_duplicates_are_reported(lead):

@@ -1,5 +1,6 @@
 """Suggestion runs and the per-document task body, with eager Celery (no worker)."""
 
+import importlib
 import io
 import json
 import time
@@ -41,7 +42,16 @@ def eager():
 
 
 @pytest.fixture
-def rules_only(settings):
+def labels(db):
+    """Labels and roles as migrated: transactional tests elsewhere flush them away."""
+    from django.apps import apps
+
+    module = importlib.import_module("annotator.migrations.0002_labels_and_roles")
+    module.create_labels_and_roles(apps, None)
+
+
+@pytest.fixture
+def rules_only(settings, labels):
     settings.SUGGESTERS = [
         "annotator.suggesters.sourced",
         "annotator.suggesters.disputed",

@@ -25,7 +25,7 @@ from corpus.services import collection_get_or_create, document_create, document_
 from . import exports
 from .filters import AnnotationFilter, DocumentFilter, SuggestionFilter
 from .models import Annotation, Label, Suggestion, SuggestionRun
-from .permissions import can_change_annotation, is_lead, user_roles
+from .permissions import can_annotate, can_change_annotation, is_lead
 from .selectors import annotation_list_for_user, document_list_for_user
 from .serializers import (
     AnnotationInputSerializer,
@@ -110,15 +110,16 @@ def _too_large() -> BodyTooLarge:
 # Permissions
 
 
-class HasRoleForWrites(permissions.BasePermission):
-    """Reading needs a login; writing needs a reviewer, lead or admin role."""
+class CanAnnotate(permissions.BasePermission):
+    """As in the reviewer UI (permissions.can_annotate): everything here needs a role."""
 
-    message = "You need a reviewer, lead or admin role to change anything."
+    message = "You need a reviewer, lead or admin role."
 
     def has_permission(self, request: Request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(user_roles(request.user))
+        return can_annotate(request.user)
+
+
+HAS_ROLE = [permissions.IsAuthenticated, CanAnnotate]
 
 
 class IsLeadForWrites(permissions.BasePermission):
@@ -163,6 +164,7 @@ def _flag(request: Request, name: str) -> bool:
 
 
 class CollectionViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = HAS_ROLE
     queryset = Collection.objects.none()
     serializer_class = CollectionSerializer
     lookup_field = "slug"
@@ -177,6 +179,7 @@ class CollectionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class LabelViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = HAS_ROLE
     queryset = Label.objects.all()
     serializer_class = LabelSerializer
     lookup_field = "slug"
@@ -199,7 +202,7 @@ class DocumentViewSet(
     viewsets.GenericViewSet,
 ):
     queryset = Document.objects.none()
-    permission_classes = [permissions.IsAuthenticated, IsLeadForWrites]
+    permission_classes = [*HAS_ROLE, IsLeadForWrites]
     filterset_class = DocumentFilter
     ordering_fields = ["id", "title", "created_at", "published_at"]
     ordering = ["id"]
@@ -259,11 +262,9 @@ class DocumentViewSet(
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(request=None, responses={202: SuggestionRunSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    @action(detail=True, methods=["post"], permission_classes=HAS_ROLE)
     def suggest(self, request: Request, pk=None) -> Response:
         """Queue the suggesters on this document; poll /api/suggestion-runs/{id}/."""
-        if not user_roles(request.user):
-            raise exceptions.PermissionDenied("You need a reviewer, lead or admin role.")
         document = self.get_object()
         try:
             from .services.suggestions import SuggestionsUnavailable, suggestion_run_start
@@ -291,7 +292,7 @@ class DocumentViewSet(
 )
 class AnnotationViewSet(BodyLimitMixin, viewsets.ModelViewSet):
     queryset = Annotation.objects.none()
-    permission_classes = [permissions.IsAuthenticated, HasRoleForWrites, CanChangeAnnotation]
+    permission_classes = [*HAS_ROLE, CanChangeAnnotation]
     serializer_class = AnnotationSerializer
     filterset_class = AnnotationFilter
     ordering_fields = ["id", "start", "created_at", "updated_at"]
@@ -388,7 +389,7 @@ def _report_all_errors(document, data: dict) -> None:
 
 class SuggestionViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Suggestion.objects.none()
-    permission_classes = [permissions.IsAuthenticated, HasRoleForWrites]
+    permission_classes = HAS_ROLE
     serializer_class = SuggestionSerializer
     filterset_class = SuggestionFilter
     ordering_fields = ["id", "start", "score", "created_at"]
@@ -420,6 +421,7 @@ class SuggestionViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class SuggestionRunViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = HAS_ROLE
     queryset = SuggestionRun.objects.none()
     serializer_class = SuggestionRunSerializer
     filter_backends: list = []
@@ -475,6 +477,7 @@ class AnnotationExportView(APIView):
     """Stream the annotations you can see, with the list's filters."""
 
     content_negotiation_class = IgnoreFormatNegotiation
+    permission_classes = HAS_ROLE
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> StreamingHttpResponse:

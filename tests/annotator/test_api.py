@@ -328,15 +328,19 @@ def test_lead_may_change_and_delete_others_work(lead, reviewer, document):
     assert not Annotation.objects.filter(pk=theirs.pk).exists()
 
 
-def test_outsider_without_role_can_read_but_not_write(outsider, document):
+def test_outsider_without_role_is_refused_like_in_the_ui(outsider, document):
     api = api_for(outsider)
-    assert api.get("/api/annotations/").status_code == 200
+    for url in ["/api/documents/", "/api/annotations/", "/api/export/annotations/"]:
+        response = api.get(url)
+        assert response.status_code == 403, url
+        assert document.title not in response.content.decode()
     response = api.post(
         "/api/annotations/",
         {"document": document.pk, "start": 0, "end": 6, "label": "sourced"},
         format="json",
     )
     assert response.status_code == 403
+    assert api.post(f"/api/documents/{document.pk}/suggest/").status_code == 403
 
 
 def test_blind_review_hides_others_until_done(api, reviewer, other_reviewer):

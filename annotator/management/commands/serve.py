@@ -30,7 +30,20 @@ class Command(BaseCommand):
         web = [sys.executable, "manage.py", "runserver", addr, "--noreload"]
         if not settings.DEBUG:
             call_command("collectstatic", verbosity=0, interactive=False)
-            web = [sys.executable, "-m", "gunicorn", "annotator.wsgi", "-b", addr, "-w", "2"]
+            web = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "annotator.wsgi",
+                "-b",
+                addr,
+                "-w",
+                "2",
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+            ]
         processes.append(subprocess.Popen(web))
         self.stdout.write(
             f"\nReviewer UI: http://{addr}/\nAdmin:       http://{addr}/admin/\n"

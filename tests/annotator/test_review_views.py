@@ -210,7 +210,7 @@ def test_agreement_refresh_queues_task_and_page_lists_worst_first(
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from annotator.celery import app
 
-    app.conf.task_always_eager = True
+    saved, app.conf.task_always_eager = app.conf.task_always_eager, True
     try:
         slug = disputed_document.collection.slug
         _login(client, lead)
@@ -218,7 +218,7 @@ def test_agreement_refresh_queues_task_and_page_lists_worst_first(
             response = client.post(reverse("review-agreement-refresh", args=[slug]))
         assert response.status_code == 302
     finally:
-        app.conf.task_always_eager = False
+        app.conf.task_always_eager = saved
     report = AgreementReport.objects.get()
     assert report.data["overall"]["f1_exact"] == 0.5
     html = client.get(reverse("review-agreement", args=[slug])).content.decode()

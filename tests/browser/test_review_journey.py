@@ -150,13 +150,13 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
 
     # The lead computes agreement (the Celery task, run eagerly in the server thread).
     login_as(page, "lead", "lead-demo-pass")
-    celery_app.conf.task_always_eager = True
+    saved, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, True
     try:
         page.goto(f"/review/collections/{demo.slug}/agreement/")
         page.click("#recompute")
         page.wait_for_selector("#overall")
     finally:
-        celery_app.conf.task_always_eager = False
+        celery_app.conf.task_always_eager = saved
     # One exact match out of 2 + 3 spans: F1 = 2 * 1 / 5.
     assert page.inner_text("[data-figure=f1-exact]") == "0.40"
     assert "reviewer · reviewer2" in page.inner_text("#pairs")

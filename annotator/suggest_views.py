@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -20,6 +23,7 @@ from .services.suggestions import (
 
 PANEL = "annotator/suggestion_run_panel.html"
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+WAITING_HINT_AFTER = timedelta(seconds=30)
 
 
 def _require_role(request: HttpRequest) -> None:
@@ -29,7 +33,18 @@ def _require_role(request: HttpRequest) -> None:
 
 def _panel(request: HttpRequest, document, run, **extra) -> HttpResponse:
     active = run is not None and run.status in ACTIVE
-    context = {"document": document, "run": run, "active": active, "checked": True}
+    waiting = (
+        run is not None
+        and run.status == RunStatus.QUEUED
+        and timezone.now() - run.created_at > WAITING_HINT_AFTER
+    )
+    context = {
+        "document": document,
+        "run": run,
+        "active": active,
+        "waiting": waiting,
+        "checked": True,
+    }
     context.update(extra)
     response = render(request, PANEL + "#panel-body", context)
     if run is not None and run.status == RunStatus.SUCCEEDED and request.GET.get("polling"):

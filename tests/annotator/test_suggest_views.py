@@ -1,7 +1,10 @@
 """The Suggest button and progress panel (htmx), the run page and the precision stats page."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from annotator.celery import app
 from annotator.models import RunStatus, SuggestionRun
@@ -184,3 +187,14 @@ def test_admin_suggestion_list_shows_precision(client, admin_user, reviewer):
     html = client.get(reverse("admin:annotator_suggestion_changelist")).content.decode()
     assert 'id="suggestion-precision"' in html
     assert "<td>propaganda</td><td>Disputed</td><td>0</td><td>1</td><td>0</td>" in html
+
+
+@pytest.mark.django_db
+def test_run_nobody_picked_up_hints_at_a_missing_worker(reviewer_client, document):
+    run = SuggestionRun.objects.create(document=document, documents_total=1)
+    url = reverse("suggestions-run", args=[run.pk])
+    assert "is a Celery worker running" not in reviewer_client.get(url, **HTMX).content.decode()
+    SuggestionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    html = reviewer_client.get(url, **HTMX).content.decode()
+    assert "is a Celery worker running" in html
+    assert "disabled" not in html  # the button always works: runs are safe to repeat

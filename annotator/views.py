@@ -130,7 +130,12 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _workspace_context(
-    request: HttpRequest, document: Document, *, show_all: bool = False, **extra
+    request: HttpRequest,
+    document: Document,
+    *,
+    show_all: bool = False,
+    assignment: Assignment | None = None,
+    **extra,
 ) -> dict:
     """The #workspace context. The sidebar lists at most SIDEBAR_LIMIT rows of each kind
     unless `show_all` (thousands of rows make the page slow to parse; the text shows all)."""
@@ -154,7 +159,8 @@ def _workspace_context(
         annotation.can_change = can_change_annotation(user, annotation)
         url = annotation.evidence_url
         annotation.evidence_href = url if url.startswith(("http://", "https://")) else ""
-    assignment = Assignment.objects.filter(document=document, reviewer=user).first()
+    if assignment is None:
+        assignment = Assignment.objects.filter(document=document, reviewer=user).first()
     limit = None if show_all else SIDEBAR_LIMIT
     return {
         "document": document,
@@ -200,8 +206,9 @@ def _workspace(
 @require_GET
 def document_detail(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(document_id=document_id, user=request.user)
-    assignment_start(document=document, reviewer=request.user)
-    context = _workspace_context(request, document, show_all=request.GET.get("all") == "1")
+    assignment = assignment_start(document=document, reviewer=request.user)
+    show_all = request.GET.get("all") == "1"
+    context = _workspace_context(request, document, show_all=show_all, assignment=assignment)
     template = WORKSPACE if request.htmx else "annotator/document.html"
     return render(request, template, context)
 

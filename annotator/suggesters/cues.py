@@ -25,6 +25,34 @@ SOURCE_BEFORE = re.compile(
 )
 # A speaker right after a cue, e.g. "said | Dr. Soo-jin Park" or "per | KCNA Watch".
 SOURCE_AFTER = re.compile(rf"\s*((?:(?:[Aa]n?|[Tt]he)\s+)?(?:{_MODIFIER}{GENERIC_SOURCE}|{NAME}))")
+LEADING_WORDS = frozenset(
+    [
+        "While",
+        "Although",
+        "Though",
+        "But",
+        "And",
+        "As",
+        "When",
+        "Since",
+        "After",
+        "Before",
+        "If",
+        "Meanwhile",
+        "However",
+        "Yet",
+        "So",
+        "Still",
+        "Now",
+        "Then",
+        "Later",
+        "Earlier",
+        "Last",
+        "In",
+        "On",
+        "At",
+    ]
+)
 QUOTE_CHARS = "“”\"‘’'"
 
 
@@ -34,7 +62,12 @@ def source_before(text: str, position: int, window: int = 80) -> tuple[int, str]
     match = SOURCE_BEFORE.search(text, start, position)
     if match is None:
         return None
-    return match.start(1), match.group(1)
+    begin, name = match.start(1), match.group(1)
+    # "While North Korea has denied…": the speaker is North Korea, not the conjunction.
+    first, _, rest = name.partition(" ")
+    if first in LEADING_WORDS and rest:
+        return begin + len(first) + 1, rest.lstrip()
+    return begin, name
 
 
 def source_after(text: str, position: int, limit: int) -> tuple[int, str] | None:

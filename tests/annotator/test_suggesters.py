@@ -108,6 +108,9 @@ def test_disputed_cues(text, cue):
 def test_disputed_names_who_denies():
     [(_, span)] = spans_of(disputed, "North Korea has long denied sending combat troops abroad.")
     assert "Denied by North Korea" in span.rationale
+    text = "Aid arrived.\nWhile North Korea has long denied sending troops, images show them."
+    [(_, span)] = spans_of(disputed, text)
+    assert "Denied by North Korea (cue: 'has long denied')" in span.rationale
 
 
 def test_propaganda_names_technique_and_takes_whole_short_quote():

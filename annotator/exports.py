@@ -115,27 +115,7 @@ ROW_FIELDS = (
 )
 
 
-RECORD_KEYS = (
-    "id",
-    "document_id",
-    "document_title",
-    "document_source_url",
-    "document_sha256",
-    "document_collection",
-    "start",
-    "end",
-    "quote",
-    "label",
-    "note",
-    "evidence_url",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "origin",
-    "is_final",
-    "suggestion_score",
-    "suggester",
-)
+RECORD_KEYS = tuple(EXPORT_FIELDS)
 
 
 def _row_record(row: tuple) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Collection, Document
-from .services import document_text_change_check
+from .services import DOCUMENT_FIELDS, document_text_change_check
 
 
 @admin.register(Collection)
@@ -18,18 +18,7 @@ class CollectionAdmin(admin.ModelAdmin):
 class DocumentAdminForm(forms.ModelForm):
     class Meta:
         model = Document
-        fields = [
-            "collection",
-            "title",
-            "text",
-            "source_url",
-            "publisher",
-            "author",
-            "published_at",
-            "language",
-            "metadata",
-            "imported_by",
-        ]
+        fields = ["collection", *DOCUMENT_FIELDS, "imported_by"]
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from tests.factories import EMOJI_TEXT, DocumentFactory, UserFactory
@@ -41,3 +43,20 @@ def document(db):
 @pytest.fixture
 def emoji_document(db):
     return DocumentFactory(title="Emoji report", text=EMOJI_TEXT)
+
+
+@pytest.fixture(autouse=True)
+def _labels_and_roles_after_flush(request):
+    """Transactional tests empty every table when they end, migrated labels and roles included;
+    seed them again so such tests do not depend on the order they run in."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    migration = importlib.import_module("annotator.migrations.0002_labels_and_roles")
+    migration.create_labels_and_roles(apps, None)

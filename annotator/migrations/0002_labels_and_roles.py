@@ -54,10 +54,12 @@ ROLE_PERMISSIONS = {
 def create_labels_and_roles(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
+    # Permissions are normally created after migrate; the roles below need them now.
     for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Label = apps.get_model("annotator", "Label")
     for name, slug, colour, shortcut, description, order in LABELS:

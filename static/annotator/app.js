@@ -308,12 +308,35 @@
     }
   });
 
+  // A poll answered while, or after, one of the reviewer's own changes was sent may carry the
+  // state from before that change: such an answer is dropped (the next poll is 5 s away).
+  let changesSent = 0;
+  let changesInFlight = 0;
+  function isPoll(config) {
+    return Boolean(config && config.elt && config.elt.classList.contains("poller"));
+  }
+  function isChange(config) {
+    return Boolean(config && !isPoll(config) && config.verb && config.verb !== "get");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const config = event.detail.requestConfig;
+    if (isPoll(config)) config.elt.dataset.changesSeen = String(changesSent);
+    if (isChange(config)) {
+      changesSent += 1;
+      changesInFlight += 1;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (isChange(event.detail.requestConfig)) changesInFlight -= 1;
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     // A poll must not wipe a selection in progress or an open edit form; it retries in 5 s.
-    const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (!elt || !elt.classList.contains("poller")) return;
+    const config = event.detail.requestConfig;
+    if (!isPoll(config)) return;
+    const stale = changesInFlight > 0 || config.elt.dataset.changesSeen !== String(changesSent);
     const editing = document.querySelector(".ann-row.editing");
-    if (selectionSpan() || editing) event.detail.shouldSwap = false;
+    if (stale || selectionSpan() || editing) event.detail.shouldSwap = false;
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {

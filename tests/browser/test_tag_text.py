@@ -5,6 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from annotator.models import Annotation
 from tests.browser.conftest import BROWSER, screenshot, select_phrase
 from tests.factories import EMOJI_TEXT, CollectionFactory, DocumentFactory, UserFactory
@@ -48,7 +50,7 @@ def test_tag_with_mouse_and_keyboard(page, login, problems):
     # both spans cover "according…": two nested marks, on two underline lanes
     nested = page.locator("#doc-text mark.ann > mark.ann")
     assert nested.count() == 1 and nested.text_content() == "according to the defence ministry"
-    assert page.locator("#doc-text mark.lane-1").count() == 1
+    expect(page.locator("#doc-text mark.lane-1")).to_have_count(1)
     assert page.locator(".ann-list .ann-row").count() == 2
 
     # a selection that starts and ends inside existing highlights, with the label button

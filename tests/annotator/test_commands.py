@@ -93,3 +93,16 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_demo_setup_queues_suggestions_for_demo_documents_never_suggested(db, settings):
+    from annotator.models import SuggestionRun
+
+    settings.SUGGEST_ON_IMPORT = False
+    call_command("demo_setup", stdout=StringIO())
+    assert not SuggestionRun.objects.exists()
+    settings.SUGGEST_ON_IMPORT = True
+    call_command("demo_setup", stdout=StringIO())
+    assert SuggestionRun.objects.count() == 3
+    call_command("demo_setup", stdout=StringIO())
+    assert SuggestionRun.objects.count() == 3

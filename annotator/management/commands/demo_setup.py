@@ -31,6 +31,20 @@ class Command(BaseCommand):
         )
         for prefix, username, password, role, superuser in DEMO_USERS:
             self.stdout.write(self._ensure_user(prefix, username, password, role, superuser))
+        self._suggest_where_never_run(collection)
+
+    def _suggest_where_never_run(self, collection) -> None:
+        """Demo documents loaded before suggestions existed (or with them off) get a run once."""
+        from annotator.services.suggestions import SuggestionsUnavailable, suggestion_run_start
+
+        if not settings.SUGGEST_ON_IMPORT:
+            return
+        for document in collection.documents.filter(suggestion_runs__isnull=True):
+            try:
+                suggestion_run_start(document=document)
+            except SuggestionsUnavailable as exc:
+                self.stderr.write(f"Suggestions not queued: {exc}")
+                return
 
     def _ensure_user(
         self, prefix: str, username: str, password: str, role: str, superuser: bool

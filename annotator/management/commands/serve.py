@@ -62,8 +62,9 @@ class Command(BaseCommand):
             "worker",
             "-Q",
             "default,suggestions",
-            "--concurrency",
-            "1",
+            # One process that runs tasks itself: the smallest footprint for a single machine.
+            "--pool",
+            "solo",
             "--loglevel",
             "WARNING",
         ]

@@ -35,6 +35,9 @@ _NEWLINE = re.compile(r"\n")
 _EDGE_SPACE = re.compile(r"^\s+|\s+$")
 
 
+_TERMINATOR = re.compile(r"[.!?…;:)\]]")
+
+
 class Segmentation:
     """Paragraphs (lines) of a text, each split into sentences on first use."""
 
@@ -74,8 +77,13 @@ class Segmentation:
 
 
 def _segment(paragraph: str, offset: int) -> list[tuple[int, int]]:
-    if not paragraph.strip():
+    stripped = paragraph.rstrip()
+    if not stripped:
         return []
+    # No sentence end before the last character: one sentence, without asking syntok.
+    if not _TERMINATOR.search(stripped, 0, len(stripped) - 1):
+        lead = len(paragraph) - len(paragraph.lstrip())
+        return [(offset + lead, offset + len(stripped))]
     spans = []
     for sentences in syntok.segmenter.analyze(paragraph):
         for sentence in sentences:

@@ -3,7 +3,6 @@
 When /usr/bin/chromium is missing these tests fail (they never skip): CI must run them.
 """
 
-import importlib
 import os
 import re
 from pathlib import Path
@@ -29,41 +28,6 @@ PASSWORD = "pass-for-tests"
 
 # Each journey file sets: pytestmark = BROWSER.
 BROWSER = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(autouse=True)
-def labels_and_roles(transactional_db):
-    """The labels and roles the data migration made: a transactional test's flush removes them
-    (serialized_rollback does not bring them back once the live server is involved)."""
-    from django.contrib.auth.models import Group, Permission
-
-    from annotator.models import Label
-
-    migration = importlib.import_module("annotator.migrations.0002_labels_and_roles")
-    for name, slug, colour, shortcut, description, order in migration.LABELS:
-        Label.objects.update_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "colour": colour,
-                "shortcut": shortcut,
-                "description": description,
-                "order": order,
-            },
-        )
-    for role, codenames in migration.ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for dotted in codenames:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
-    admin, _ = Group.objects.get_or_create(name="admin")
-    admin.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label__in=["corpus", "annotator", "auth", "authtoken"]
-        )
-    )
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 import importlib
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import EMOJI_TEXT, DocumentFactory, UserFactory
 
@@ -60,3 +61,11 @@ def _labels_and_roles_after_flush(request):
 
     migration = importlib.import_module("annotator.migrations.0002_labels_and_roles")
     migration.create_labels_and_roles(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API throttling counts live in the cache: each test starts afresh."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,6 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from annotator.models import Annotation, Label, Suggestion
 from corpus.models import Collection, Document
@@ -81,3 +83,11 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     rationale = "cue: 'denied'"
     suggester = "disputed"
     suggester_version = "1"
+
+
+def api_for(user) -> APIClient:
+    """An API client authenticated by the user's token."""
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

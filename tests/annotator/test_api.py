@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -9,24 +8,11 @@ from tests.factories import (
     CollectionFactory,
     DocumentFactory,
     SuggestionFactory,
+    api_for,
     label,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_throttle_carry_over():
-    cache.clear()  # throttling counts live in the cache; each test starts afresh
-    yield
-    cache.clear()
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

@@ -4,11 +4,8 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.http import StreamingHttpResponse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from annotator.models import Annotation, Origin, Suggestion
 from corpus.models import Collection, Document
@@ -18,22 +15,11 @@ from tests.factories import (
     DocumentFactory,
     SuggestionFactory,
     UserFactory,
+    api_for,
     label,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def body(response) -> str:

@@ -19,9 +19,11 @@ from .models import (
     Label,
     SuggesterModel,
     Suggestion,
+    SuggestionDecision,
     SuggestionRun,
 )
 from .permissions import can_assign, can_change_annotation, is_lead
+from .selectors import annotation_list_for_user, suggestion_decision_list_for_user
 from .services.annotations import annotation_restore, evidence_url_check, span_check
 from .services.reviews import documents_assign, documents_assign_round_robin
 
@@ -100,6 +102,13 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     @admin.display(description="quote")
     def short_quote(self, obj: Annotation) -> str:
         return obj.quote if len(obj.quote) <= 80 else obj.quote[:77] + "…"
+
+    def get_queryset(self, request: HttpRequest):
+        # Blind review holds in the admin too: a reviewer sees what the API would show them.
+        annotations = super().get_queryset(request)
+        if is_lead(request.user):
+            return annotations
+        return annotations.filter(pk__in=annotation_list_for_user(user=request.user).values("pk"))
 
     def has_change_permission(self, request: HttpRequest, obj: Annotation | None = None) -> bool:
         allowed = super().has_change_permission(request, obj)
@@ -266,8 +275,26 @@ class DocumentWithAnnotationsAdmin(DocumentAdmin):
         return actions
 
 
+class SuggestionDecisionInline(admin.TabularInline):
+    """Each reviewer's verdict; written only through the reviewer UI and the API."""
+
+    model = SuggestionDecision
+    extra = 0
+    fields = ["reviewer", "status", "decided_at", "annotation"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        visible = suggestion_decision_list_for_user(user=request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible).select_related("reviewer")
+
+
 @admin.register(Suggestion)
 class SuggestionAdmin(admin.ModelAdmin):
+    inlines = [SuggestionDecisionInline]
     list_display = [
         "id",
         "quote",

@@ -26,7 +26,11 @@ from . import exports
 from .filters import AnnotationFilter, DocumentFilter, SuggestionFilter
 from .models import Annotation, Label, Suggestion, SuggestionRun
 from .permissions import can_annotate, can_change_annotation, is_lead
-from .selectors import annotation_list_for_user, document_list_for_user
+from .selectors import (
+    annotation_list_for_user,
+    document_list_for_user,
+    suggestion_list_for_user,
+)
 from .serializers import (
     AnnotationInputSerializer,
     AnnotationSerializer,
@@ -396,10 +400,7 @@ class SuggestionViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["document_id", "start", "end", "id"]
 
     def get_queryset(self):
-        visible = document_list_for_user(user=self.request.user).order_by().values("id")
-        return Suggestion.objects.filter(document_id__in=visible).select_related(
-            "label", "decided_by"
-        )
+        return suggestion_list_for_user(user=self.request.user)
 
     @extend_schema(request=SuggestionAcceptSerializer, responses={201: AnnotationSerializer})
     @action(detail=True, methods=["post"])
@@ -417,7 +418,8 @@ class SuggestionViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk=None) -> Response:
         suggestion = suggestion_reject(suggestion=self.get_object(), user=request.user)
-        return Response(SuggestionSerializer(suggestion).data)
+        suggestion = self.get_queryset().get(pk=suggestion.pk)
+        return Response(self.get_serializer(suggestion).data)
 
 
 class SuggestionRunViewSet(viewsets.ReadOnlyModelViewSet):

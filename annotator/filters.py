@@ -91,7 +91,11 @@ class AnnotationFilter(django_filters.FilterSet):
 class SuggestionFilter(django_filters.FilterSet):
     document = IdFilter(field_name="document_id")
     label = django_filters.CharFilter(field_name="label__slug", help_text="Label slug.")
-    status = django_filters.ChoiceFilter(choices=SuggestionStatus.choices)
+    status = django_filters.ChoiceFilter(
+        field_name="viewer_status",
+        choices=SuggestionStatus.choices,
+        help_text="As you see it: pending means still open to you.",
+    )
     suggester = django_filters.CharFilter()
 
     class Meta:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from corpus.models import Collection, Document
@@ -174,6 +175,47 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.suggester}: {self.quote[:60]}"
+
+
+class SuggestionDecision(models.Model):
+    """One reviewer's verdict on a suggestion: the record behind precision figures and training.
+
+    In an open collection the first verdict also closes the suggestion for everyone
+    (Suggestion.status). In a blind-review collection the suggestion stays open for the other
+    reviewers, so each decides on their own and nobody sees another's verdict early.
+    """
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="suggestion_decisions"
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=[c for c in SuggestionStatus.choices if c[0] != SuggestionStatus.PENDING],
+    )
+    annotation = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["suggestion_id", "decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "reviewer"], name="suggestion_decision_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["accepted", "rejected"]),
+                name="suggestion_decision_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reviewer", "decided_at"]),
+            models.Index(fields=["decided_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.status} suggestion {self.suggestion_id}"
 
 
 class SuggesterModel(models.Model):

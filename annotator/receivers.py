@@ -33,10 +33,9 @@ def _start_runs(document_ids: list[int]) -> None:
             return
 
 
-def retrain_after_decisions(sender, instance, update_fields=None, **kwargs) -> None:
-    if update_fields is None or "status" not in update_fields or instance.status == "pending":
-        return
-    transaction.on_commit(_queue_retrain_if_due)
+def retrain_after_decisions(sender, instance, created=False, **kwargs) -> None:
+    if created:
+        transaction.on_commit(_queue_retrain_if_due)
 
 
 def _queue_retrain_if_due() -> None:
@@ -51,7 +50,9 @@ def _queue_retrain_if_due() -> None:
 
 
 def connect() -> None:
-    from annotator.models import Suggestion
+    from annotator.models import SuggestionDecision
 
     documents_created.connect(queue_suggestions_for_import, dispatch_uid="annotator-suggest-import")
-    post_save.connect(retrain_after_decisions, sender=Suggestion, dispatch_uid="annotator-retrain")
+    post_save.connect(
+        retrain_after_decisions, sender=SuggestionDecision, dispatch_uid="annotator-retrain"
+    )

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from annotator.models import (
     Assignment,
     AssignmentStatus,
     Label,
-    Suggestion,
+    SuggestionDecision,
     SuggestionStatus,
 )
 from annotator.permissions import LEAD, REVIEWER
@@ -105,19 +105,29 @@ def throughput_per_day(
     ]
 
 
-def suggestion_acceptance(*, suggestions: QuerySet[Suggestion]) -> list[dict]:
-    """Per suggester and label: decided, accepted and the acceptance rate."""
+def suggestion_acceptance(*, decisions: QuerySet[SuggestionDecision]) -> list[dict]:
+    """Per suggester and label: accepted, rejected, decided and precision (accepted/decided).
+
+    Counts reviewers' decisions, so under blind review each reviewer's verdict counts.
+    """
     rows = (
-        suggestions.exclude(status=SuggestionStatus.PENDING)
-        .order_by()
-        .values("suggester", "label__slug", "label__name")
+        decisions.order_by()
+        .values(
+            suggester=F("suggestion__suggester"),
+            label__slug=F("suggestion__label__slug"),
+            label__name=F("suggestion__label__name"),
+        )
         .annotate(
-            decided=Count("id"),
             accepted=Count("id", filter=Q(status=SuggestionStatus.ACCEPTED)),
+            rejected=Count("id", filter=Q(status=SuggestionStatus.REJECTED)),
         )
         .order_by("suggester", "label__slug")
     )
-    return [{**row, "rate": row["accepted"] / row["decided"]} for row in rows]
+    table = []
+    for row in rows:
+        decided = row["accepted"] + row["rejected"]
+        table.append({**row, "decided": decided, "precision": row["accepted"] / decided})
+    return table
 
 
 def reviewer_progress(*, collection: Collection) -> list[dict]:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotator.agreement import DocumentSpans, document_agreement, span_clusters
-from annotator.models import Annotation, Assignment, AssignmentStatus, Label, Suggestion
+from annotator.models import Annotation, Assignment, AssignmentStatus, Label, SuggestionDecision
 from annotator.permissions import can_adjudicate, can_assign, can_view_reviewer_stats, is_lead
 from annotator.review_selectors import (
     agreement_report_for,
@@ -129,7 +129,7 @@ def _acceptance_chart(rows: list[dict], colours: dict[str, str]) -> dict:
         [
             (
                 f"{row['suggester']} · {row['label__slug']}",
-                round(100 * row["rate"]),
+                round(100 * row["precision"]),
                 colours.get(row["label__slug"], "#59636e"),
             )
             for row in rows
@@ -237,7 +237,7 @@ def collection_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     annotations = Annotation.objects.filter(document__collection=collection, is_final=False)
     labels = label_counts(annotations=annotations)
     acceptance = suggestion_acceptance(
-        suggestions=Suggestion.objects.filter(document__collection=collection)
+        decisions=SuggestionDecision.objects.filter(suggestion__document__collection=collection)
     )
     colours = {row["label"].slug: row["label"].colour for row in labels}
     context = {
@@ -263,7 +263,7 @@ def reviewer_dashboard(request: HttpRequest, user_id: int) -> HttpResponse:
         raise PermissionDenied("You can see only your own dashboard.")
     annotations = Annotation.objects.filter(created_by=person, is_final=False)
     labels = label_counts(annotations=annotations)
-    acceptance = suggestion_acceptance(suggestions=Suggestion.objects.filter(decided_by=person))
+    acceptance = suggestion_acceptance(decisions=SuggestionDecision.objects.filter(reviewer=person))
     colours = {row["label"].slug: row["label"].colour for row in labels}
     assignments = Assignment.objects.filter(reviewer=person)
     context = {

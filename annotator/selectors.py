@@ -1,11 +1,25 @@
 """Reads shared by pages, the API and tasks."""
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from corpus.models import Document
 
-from .models import Annotation, Assignment, Label
+from .models import Annotation, Assignment, Label, Suggestion, SuggestionDecision, SuggestionStatus
 from .permissions import is_lead
 
 
@@ -42,12 +56,22 @@ def annotation_list(*, document: Document, user=None) -> QuerySet[Annotation]:
 # Reviewer UI reads (queue, document page, change polling).
 
 
-def suggestion_pending_list(*, document: Document) -> QuerySet:
-    """Open suggestions on a document in text order."""
-    from .models import Suggestion, SuggestionStatus
+def suggestion_open_list(*, user) -> QuerySet:
+    """Suggestions still open to the user: nobody closed them and the user has not decided them.
 
+    In a blind-review collection a suggestion stays open to each reviewer until they decide
+    it, whatever the others did; in an open collection the first decision closes it.
+    """
+
+    mine = SuggestionDecision.objects.filter(suggestion=OuterRef("pk"), reviewer=user)
+    return Suggestion.objects.filter(status=SuggestionStatus.PENDING).exclude(Exists(mine))
+
+
+def suggestion_pending_list(*, document: Document, user) -> QuerySet:
+    """Suggestions open to the user on a document, in text order."""
     return (
-        Suggestion.objects.filter(document=document, status=SuggestionStatus.PENDING)
+        suggestion_open_list(user=user)
+        .filter(document=document)
         .select_related("label")
         .order_by("start", "end", "id")
     )
@@ -55,7 +79,6 @@ def suggestion_pending_list(*, document: Document) -> QuerySet:
 
 def queue_documents(*, user, collection: str = "", search: str = "") -> QuerySet[Document]:
     """The user's documents for the queue, with the user's status per document."""
-    from django.db.models import OuterRef, Subquery
 
     documents = document_list_for_user(user=user)
     if collection:
@@ -75,9 +98,6 @@ def queue_counts(*, user, document_ids: list[int]) -> dict[int, dict]:
 
     In blind-review collections a reviewer's counts include only their own annotations.
     """
-    from django.db.models import Count, Q
-
-    from .models import Suggestion, SuggestionStatus
 
     counts: dict[int, dict] = {pk: {"labels": {}, "open": 0} for pk in document_ids}
     annotations = Annotation.objects.filter(document_id__in=document_ids)
@@ -87,9 +107,7 @@ def queue_counts(*, user, document_ids: list[int]) -> dict[int, dict]:
         )
     for row in annotations.values("document_id", "label__slug").annotate(n=Count("id")):
         counts[row["document_id"]]["labels"][row["label__slug"]] = row["n"]
-    pending = Suggestion.objects.filter(
-        document_id__in=document_ids, status=SuggestionStatus.PENDING
-    )
+    pending = suggestion_open_list(user=user).filter(document_id__in=document_ids)
     for row in pending.values("document_id").annotate(n=Count("id")):
         counts[row["document_id"]]["open"] = row["n"]
     return counts
@@ -97,7 +115,6 @@ def queue_counts(*, user, document_ids: list[int]) -> dict[int, dict]:
 
 def collection_progress(*, user) -> list[dict]:
     """Per collection the user can see: documents, and how many the user marked done."""
-    from django.db.models import Count, Q
 
     return list(
         document_list_for_user(user=user)
@@ -131,16 +148,13 @@ def document_next_for_user(*, document: Document, user) -> Document | None:
 
 def document_fingerprint(*, document: Document, user) -> str:
     """Changes whenever an annotation or open suggestion the user can see changes."""
-    from django.db.models import Count, Max
-
-    from .models import Suggestion, SuggestionStatus
 
     seen = (
         annotation_list(document=document, user=user)
         .order_by()
         .aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     )
-    open_ = Suggestion.objects.filter(document=document, status=SuggestionStatus.PENDING)
+    open_ = suggestion_open_list(user=user).filter(document=document)
     sug = open_.order_by().aggregate(n=Count("id"), top=Max("id"))
     last = seen["last"].isoformat() if seen["last"] else "-"
     return f"{seen['n']}.{seen['top'] or 0}.{last}.{sug['n']}.{sug['top'] or 0}"
@@ -152,7 +166,6 @@ def annotation_list_for_user(*, user) -> QuerySet[Annotation]:
     Leads see everything. Others see annotations on documents they may open; in blind-review
     collections only their own, until they have marked the document done.
     """
-    from django.db.models import Q
 
     annotations = Annotation.objects.select_related("label", "created_by")
     if is_lead(user):
@@ -164,4 +177,51 @@ def annotation_list_for_user(*, user) -> QuerySet[Annotation]:
         Q(document__collection__assigned_only=False)
         | Q(document_id__in=assigned.values("document_id")),
         Q(document__collection__blind_review=False) | Q(created_by=user) | Q(document_id__in=done),
+    )
+
+
+def suggestion_list_for_user(*, user) -> QuerySet:
+    """Suggestions on documents the user may open, as the user sees them (the API's list).
+
+    `viewer_status` and `viewer_decided_at` are the suggestion's state for this user: closed
+    for everyone (an open collection's first decision), or decided by the user, or pending.
+    `visible_decisions` holds the decisions the user may see: a lead sees all; a reviewer sees
+    their own, and others' outside blind review or once they marked the document done.
+    """
+
+    mine = SuggestionDecision.objects.filter(suggestion=OuterRef("pk"), reviewer=user)
+    closed = ~Q(status=SuggestionStatus.PENDING)
+    decisions = suggestion_decision_list_for_user(user=user).select_related("reviewer")
+    visible = document_list_for_user(user=user).order_by().values("id")
+    return (
+        Suggestion.objects.filter(document_id__in=visible)
+        .select_related("label", "decided_by")
+        .annotate(
+            viewer_status=Case(
+                When(closed, then=F("status")),
+                default=Coalesce(
+                    Subquery(mine.values("status")[:1]), Value(SuggestionStatus.PENDING)
+                ),
+            ),
+            viewer_decided_at=Case(
+                When(closed, then=F("decided_at")),
+                default=Subquery(mine.values("decided_at")[:1]),
+            ),
+        )
+        .prefetch_related(Prefetch("decisions", queryset=decisions, to_attr="visible_decisions"))
+    )
+
+
+def suggestion_decision_list_for_user(*, user) -> QuerySet:
+    """Decisions a user may see: a lead sees all; a reviewer their own, and others' outside
+    blind review or on documents they marked done (the rule of annotation_list_for_user)."""
+
+    decisions = SuggestionDecision.objects.order_by("decided_at", "id")
+    if is_lead(user):
+        return decisions
+    done = Assignment.objects.filter(reviewer=user, status="done").values("document_id")
+    return decisions.filter(
+        Q(reviewer=user)
+        | Q(suggestion__document__collection__blind_review=False)
+        | Q(suggestion__document_id__in=done)
     )

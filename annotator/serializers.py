@@ -10,7 +10,14 @@ from rest_framework import serializers
 
 from corpus.models import Collection, Document
 
-from .models import Annotation, Label, Suggestion, SuggestionRun
+from .models import (
+    Annotation,
+    Label,
+    Suggestion,
+    SuggestionDecision,
+    SuggestionRun,
+    SuggestionStatus,
+)
 
 
 class CollectionSerializer(serializers.ModelSerializer):
@@ -168,9 +175,35 @@ class AnnotationUpdateSerializer(serializers.Serializer):
     quote = serializers.CharField(required=False, trim_whitespace=False)
 
 
+class SuggestionDecisionSerializer(serializers.ModelSerializer):
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SuggestionDecision
+        fields = ["reviewer", "status", "decided_at", "annotation"]
+        read_only_fields = fields
+
+
 class SuggestionSerializer(serializers.ModelSerializer):
+    """A suggestion as the requesting user sees it (see selectors.suggestion_list_for_user)."""
+
     label = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    status = serializers.ChoiceField(
+        source="viewer_status",
+        choices=SuggestionStatus.choices,
+        read_only=True,
+        help_text="pending while open to you; accepted or rejected once you decided it, or, "
+        "outside blind review, once anyone did.",
+    )
+    decided_by = serializers.SerializerMethodField()
+    decided_at = serializers.DateTimeField(source="viewer_decided_at", read_only=True)
+    decisions = SuggestionDecisionSerializer(
+        source="visible_decisions",
+        many=True,
+        read_only=True,
+        help_text="Reviewers' decisions you may see: under blind review only yours until you "
+        "mark the document done (leads see all).",
+    )
 
     class Meta:
         model = Suggestion
@@ -188,10 +221,18 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "status",
             "decided_by",
             "decided_at",
+            "decisions",
             "run",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_decided_by(self, obj) -> str | None:
+        if obj.status != SuggestionStatus.PENDING:
+            return obj.decided_by.username if obj.decided_by else None
+        if obj.viewer_status != SuggestionStatus.PENDING:
+            return self.context["request"].user.username
+        return None
 
 
 class SuggestionAcceptSerializer(serializers.Serializer):

@@ -152,7 +152,7 @@ def _workspace_context(
     suggestions = [
         SuggestionRow(pk, start, end, quote, by_id[label_id], *rest)
         for pk, start, end, quote, label_id, *rest in suggestion_pending_list(
-            document=document
+            document=document, user=user
         ).values_list(*SUGGESTION_FIELDS)
     ]
     for annotation in annotations:

@@ -59,8 +59,12 @@ def _labels_and_roles_after_flush(request):
     request.getfixturevalue("transactional_db")
     from django.apps import apps
 
-    migration = importlib.import_module("annotator.migrations.0002_labels_and_roles")
-    migration.create_labels_and_roles(apps, None)
+    importlib.import_module("annotator.migrations.0002_labels_and_roles").create_labels_and_roles(
+        apps, None
+    )
+    importlib.import_module("annotator.migrations.0003_suggestion_decisions").grant_decision_view(
+        apps, None
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -23,10 +23,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
-from annotator.models import Annotation, Label, Origin, Suggestion, SuggestionStatus
+from annotator.models import (
+    Annotation,
+    Label,
+    Origin,
+    Suggestion,
+    SuggestionDecision,
+    SuggestionStatus,
+)
 from annotator.services.annotations import evidence_url_check, span_check
 from corpus.models import Collection, Document, normalize_newlines, text_sha256
 from corpus.services import collection_get_or_create
@@ -248,6 +256,20 @@ class _Importer:
                 keep.append(annotation)
         if keep:
             Annotation.objects.bulk_update(keep, ["created_at", "updated_at"], batch_size=2000)
+        SuggestionDecision.objects.bulk_create(
+            [
+                SuggestionDecision(
+                    suggestion=a.suggestion,
+                    reviewer_id=a.created_by_id,
+                    status=SuggestionStatus.ACCEPTED,
+                    annotation=a,
+                    decided_at=a.suggestion.decided_at or timezone.now(),
+                )
+                for a in created
+                if a.suggestion is not None
+            ],
+            batch_size=2000,
+        )
         result.annotations_created = len(created)
 
     def users(self, result: ImportResult) -> dict[str, Any]:

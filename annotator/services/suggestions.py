@@ -8,7 +8,7 @@ import zlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from annotator.models import (
     RunStatus,
     SuggesterModel,
     Suggestion,
+    SuggestionDecision,
     SuggestionRun,
     SuggestionStatus,
 )
@@ -28,6 +29,37 @@ from annotator.suggesters.base import SpanSuggestion, chunks, segmentation
 from corpus.models import Collection, Document
 
 logger = logging.getLogger(__name__)
+
+
+def _open_for(user, suggestion_id: int) -> Suggestion:
+    """Lock the suggestion and check this user may still decide it.
+
+    In an open collection the first decision closes a suggestion for everyone; in a
+    blind-review collection it stays open for reviewers who have not decided it yet.
+    """
+    current = (
+        Suggestion.objects.select_for_update()
+        .select_related("document__collection")
+        .get(pk=suggestion_id)
+    )
+    if current.status != SuggestionStatus.PENDING:
+        raise ValidationError(f"This suggestion was already {current.status}.")
+    mine = current.decisions.filter(reviewer=user).values_list("status", flat=True).first()
+    if mine:
+        raise ValidationError(f"You already {mine} this suggestion.")
+    return current
+
+
+def _decide(current: Suggestion, user, status: str, annotation: Annotation | None = None) -> None:
+    now = timezone.now()
+    SuggestionDecision.objects.create(
+        suggestion=current, reviewer=user, status=status, annotation=annotation, decided_at=now
+    )
+    if not current.document.collection.blind_review:
+        current.status = status
+        current.decided_by = user
+        current.decided_at = now
+        current.save(update_fields=["status", "decided_by", "decided_at"])
 
 
 @transaction.atomic
@@ -41,12 +73,8 @@ def suggestion_accept(
     note: str = "",
     evidence_url: str = "",
 ) -> Annotation:
-    """Turn a pending suggestion into the user's annotation, optionally with adjusted bounds."""
-    current = (
-        Suggestion.objects.select_for_update().select_related("document").get(pk=suggestion.pk)
-    )
-    if current.status != SuggestionStatus.PENDING:
-        raise ValidationError(f"This suggestion was already {current.status}.")
+    """Turn an open suggestion into the user's annotation, optionally with adjusted bounds."""
+    current = _open_for(user, suggestion.pk)
     annotation = annotation_create(
         document=current.document,
         created_by=user,
@@ -58,22 +86,14 @@ def suggestion_accept(
         origin=Origin.SUGGESTION,
         suggestion=current,
     )
-    current.status = SuggestionStatus.ACCEPTED
-    current.decided_by = user
-    current.decided_at = timezone.now()
-    current.save(update_fields=["status", "decided_by", "decided_at"])
+    _decide(current, user, SuggestionStatus.ACCEPTED, annotation)
     return annotation
 
 
 @transaction.atomic
 def suggestion_reject(*, suggestion: Suggestion, user) -> Suggestion:
-    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-    if current.status != SuggestionStatus.PENDING:
-        raise ValidationError(f"This suggestion was already {current.status}.")
-    current.status = SuggestionStatus.REJECTED
-    current.decided_by = user
-    current.decided_at = timezone.now()
-    current.save(update_fields=["status", "decided_by", "decided_at"])
+    current = _open_for(user, suggestion.pk)
+    _decide(current, user, SuggestionStatus.REJECTED)
     return current
 
 
@@ -298,18 +318,28 @@ def _suggestions_store(*, document_id: int, text: str, results: list, run_id: in
     # Lock the document so two deliveries of the same task cannot both insert.
     if not Document.objects.select_for_update().filter(pk=document_id).exists():
         return 0
+    blind = Document.objects.filter(pk=document_id, collection__blind_review=True).exists()
     labels = dict(Label.objects.values_list("slug", "id"))
+    decided = Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk")))
+    suggestions = Suggestion.objects.filter(document_id=document_id)
+    # Suggestions someone decided are kept, and their spans are not suggested again.
     taken = set(
-        Annotation.objects.filter(document_id=document_id).values_list("start", "end", "label_id")
-    ) | set(
-        Suggestion.objects.filter(document_id=document_id)
-        .exclude(status=SuggestionStatus.PENDING)
-        .values_list("start", "end", "label_id")
+        suggestions.filter(~Q(status=SuggestionStatus.PENDING) | decided).values_list(
+            "start", "end", "label_id"
+        )
     )
+    if not blind:
+        # Spans already annotated are not suggested. Under blind review one reviewer's
+        # annotation must not take a suggestion away from the others.
+        taken |= set(
+            Annotation.objects.filter(document_id=document_id).values_list(
+                "start", "end", "label_id"
+            )
+        )
     rows = []
     for name, version, spans in results:
-        Suggestion.objects.filter(
-            document_id=document_id, suggester=name, status=SuggestionStatus.PENDING
+        suggestions.filter(suggester=name, status=SuggestionStatus.PENDING).exclude(
+            decided
         ).delete()
         seen = set()
         for span in spans:
@@ -356,9 +386,9 @@ def training_examples() -> list:
     ):
         positives.setdefault(doc_id, []).append((start, slug))
     negatives: dict[int, list[tuple[int, str]]] = {}
-    for doc_id, start, slug in Suggestion.objects.filter(
+    for doc_id, start, slug in SuggestionDecision.objects.filter(
         status=SuggestionStatus.REJECTED
-    ).values_list("document_id", "start", "label__slug"):
+    ).values_list("suggestion__document_id", "suggestion__start", "suggestion__label__slug"):
         negatives.setdefault(doc_id, []).append((start, slug))
     examples = []
     for document in Document.objects.filter(pk__in=set(positives) | set(negatives)).only(
@@ -457,35 +487,48 @@ def suggester_retrain_due() -> bool:
     last = (
         SuggesterModel.objects.filter(name="learned").values_list("trained_at", flat=True).first()
     )
-    decided = Suggestion.objects.exclude(status=SuggestionStatus.PENDING)
+    decided = SuggestionDecision.objects.all()
     if last is not None:
         decided = decided.filter(decided_at__gt=last)
     return decided.count() >= every
 
 
 def suggestion_precision_table() -> list[dict]:
-    """Reviewers' verdicts per suggester and label: accepted / decided (one query).
+    """Reviewers' verdicts per suggester and label: accepted / decided (two queries).
 
-    A read shared by the stats page and the admin; kept beside the writes it summarises.
+    Every reviewer's decision counts, so under blind review a suggestion two reviewers
+    decided counts twice. Pending are the suggestions nobody has decided yet. A read shared by
+    the stats page and the admin; kept beside the writes it summarises.
     """
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
-    rows = (
-        Suggestion.objects.values("suggester", "label__slug", "label__name")
-        .annotate(
-            accepted=Count("id", filter=Q(status=SuggestionStatus.ACCEPTED)),
-            rejected=Count("id", filter=Q(status=SuggestionStatus.REJECTED)),
-            pending=Count("id", filter=Q(status=SuggestionStatus.PENDING)),
-        )
-        .order_by("suggester", "label__slug")
+    from annotator.review_selectors import suggestion_acceptance
+
+    rows: dict[tuple, dict] = {}
+    for row in suggestion_acceptance(decisions=SuggestionDecision.objects.all()):
+        rows[(row["suggester"], row["label__slug"])] = {**row, "pending": 0}
+    undecided = (
+        Suggestion.objects.filter(status=SuggestionStatus.PENDING)
+        .exclude(Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk"))))
+        .order_by()
+        .values("suggester", "label__slug", "label__name")
+        .annotate(n=Count("id"))
     )
-    table = []
-    for row in rows:
-        decided = row["accepted"] + row["rejected"]
-        row["decided"] = decided
-        row["precision"] = row["accepted"] / decided if decided else None
-        table.append(row)
-    return table
+    for row in undecided:
+        entry = rows.setdefault(
+            (row["suggester"], row["label__slug"]),
+            {
+                "suggester": row["suggester"],
+                "label__slug": row["label__slug"],
+                "label__name": row["label__name"],
+                "accepted": 0,
+                "rejected": 0,
+                "decided": 0,
+                "precision": None,
+            },
+        )
+        entry["pending"] = row["n"]
+    return [rows[k] for k in sorted(rows)]
 
 
 def suggestion_runs_recover() -> int:

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import Annotation, Label
-from tests.factories import AnnotationFactory, DocumentFactory
+from annotator.services.suggestions import suggestion_reject
+from tests.factories import AnnotationFactory, CollectionFactory, DocumentFactory, SuggestionFactory
 
 
 @pytest.fixture
@@ -107,6 +108,30 @@ def test_staff_reviewer_cannot_change_others_annotation_in_admin(client, reviewe
     assert response.status_code == 403
     annotation.refresh_from_db()
     assert annotation.note == "theirs"
+
+
+def test_staff_reviewer_sees_blind_review_work_in_admin_as_in_the_api(
+    client, reviewer, other_reviewer, admin_user
+):
+    reviewer.is_staff = True
+    reviewer.save()
+    blind = DocumentFactory(collection=CollectionFactory(slug="blind", blind_review=True))
+    AnnotationFactory(document=blind, created_by=other_reviewer)
+    mine = AnnotationFactory(document=blind, created_by=reviewer)
+    suggestion = SuggestionFactory(document=blind)
+    suggestion_reject(suggestion=suggestion, user=other_reviewer)
+    client.force_login(reviewer)
+    listing = client.get(reverse("admin:annotator_annotation_changelist"))
+    assert [a.pk for a in listing.context["cl"].result_list] == [mine.pk]
+    url = reverse("admin:annotator_suggestion_change", args=[suggestion.pk])
+    assert _inline_reviewers(client.get(url)) == []
+    client.force_login(admin_user)
+    assert _inline_reviewers(client.get(url)) == [other_reviewer.username]
+
+
+def _inline_reviewers(page) -> list[str]:
+    [decisions] = page.context["inline_admin_formsets"]
+    return [form.instance.reviewer.username for form in decisions.formset.forms]
 
 
 def test_export_action_streams_jsonl(admin_client_logged):

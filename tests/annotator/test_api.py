@@ -3,6 +3,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotator.models import Annotation, Assignment, Origin, SuggestionStatus
+from annotator.services.suggestions import suggestion_reject
 from tests.factories import (
     AnnotationFactory,
     CollectionFactory,
@@ -423,6 +424,58 @@ def test_suggestion_reject(api, document):
     assert response.status_code == 200
     assert response.json()["status"] == SuggestionStatus.REJECTED
     assert response.json()["decided_by"] == "rita"
+
+
+def test_blind_review_suggestion_decisions_stay_private_until_done(
+    api, reviewer, other_reviewer, lead
+):
+    blind = DocumentFactory(collection=CollectionFactory(slug="blind", blind_review=True))
+    suggestion = SuggestionFactory(document=blind)
+    other = api_for(other_reviewer)
+    assert (
+        other.post(f"/api/suggestions/{suggestion.pk}/accept/", {}, format="json").status_code
+        == 201
+    )
+    url = f"/api/suggestions/{suggestion.pk}/"
+    # Still pending for this reviewer, with no trace of the other's decision.
+    row = api.get(url).json()
+    assert (row["status"], row["decided_by"], row["decided_at"], row["decisions"]) == (
+        "pending",
+        None,
+        None,
+        [],
+    )
+    assert api.get("/api/suggestions/?status=pending").json()["count"] == 1
+    assert other.get("/api/suggestions/?status=pending").json()["count"] == 0
+    assert other.get(url).json()["status"] == "accepted"
+    rejected = api.post(f"{url}reject/")
+    assert rejected.status_code == 200
+    body = rejected.json()
+    assert (body["status"], body["decided_by"]) == ("rejected", "rita")
+    assert [d["reviewer"] for d in body["decisions"]] == ["rita"]
+    again = api.post(f"{url}accept/", {}, format="json")
+    assert again.status_code == 400 and "already rejected" in again.json()["detail"]
+    # The lead sees both; the reviewer sees the other's once they mark the document done.
+    by_lead = api_for(lead).get(url).json()["decisions"]
+    assert {(d["reviewer"], d["status"]) for d in by_lead} == {
+        ("rita", "rejected"),
+        (other_reviewer.username, "accepted"),
+    }
+    Assignment.objects.create(document=blind, reviewer=reviewer, status="done")
+    assert len(api.get(url).json()["decisions"]) == 2
+
+
+def test_suggestion_list_queries_do_not_grow_with_rows(
+    api, reviewer, other_reviewer, django_assert_max_num_queries
+):
+    document = DocumentFactory()
+    for start in range(0, 40, 2):
+        suggestion = SuggestionFactory(document=document, start=start, end=start + 1)
+        suggestion_reject(suggestion=suggestion, user=other_reviewer)
+    with django_assert_max_num_queries(5):
+        response = api.get("/api/suggestions/?page_size=100")
+    assert response.json()["count"] == 20
+    assert all(len(row["decisions"]) == 1 for row in response.json()["results"])
 
 
 def test_suggestions_on_hidden_documents_are_404(api):

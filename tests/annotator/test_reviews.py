@@ -2,9 +2,22 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotator.exports import iter_records
-from annotator.models import AgreementReport, Annotation, Assignment, AssignmentStatus
+from annotator.models import (
+    AgreementReport,
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Suggestion,
+    SuggestionStatus,
+)
 from annotator.review_tasks import agreement_report_refresh as agreement_task
-from annotator.selectors import annotation_list, document_list_for_user
+from annotator.selectors import (
+    annotation_list,
+    document_fingerprint,
+    document_list_for_user,
+    queue_counts,
+    suggestion_pending_list,
+)
 from annotator.services.annotations import annotation_create, annotation_update
 from annotator.services.reviews import (
     agreement_report_refresh,
@@ -15,7 +28,19 @@ from annotator.services.reviews import (
     final_annotation_create,
     final_annotation_delete,
 )
-from tests.factories import CollectionFactory, DocumentFactory, UserFactory
+from annotator.services.suggestions import (
+    suggestion_accept,
+    suggestion_precision_table,
+    suggestion_reject,
+    suggestions_create,
+)
+from tests.factories import (
+    CollectionFactory,
+    DocumentFactory,
+    SuggestionFactory,
+    UserFactory,
+    label,
+)
 
 
 @pytest.fixture
@@ -196,3 +221,103 @@ def test_done_reviewer_without_spans_counts_as_tagging_nothing(reviewer, other_r
     report = agreement_report_refresh(collection_id=document.collection_id)
     assert report.data["overall"]["documents_compared"] == 1
     assert report.data["overall"]["f1_overlap"] == 0.0
+
+
+# Blind review and suggestions: each reviewer decides on their own.
+
+
+def _suggest(document, word, label_slug="disputed", suggester="disputed"):
+    start = document.text.index(word)
+    return SuggestionFactory(
+        document=document,
+        start=start,
+        end=start + len(word),
+        label=label(label_slug),
+        suggester=suggester,
+    )
+
+
+def test_blind_review_keeps_a_suggestion_open_to_each_reviewer(lead, reviewer, other_reviewer):
+    document = DocumentFactory(collection=CollectionFactory(blind_review=True))
+    suggestion = _suggest(document, "denied")
+    accepted = suggestion_accept(suggestion=suggestion, user=reviewer)
+    # The other reviewer still has it open; the one who decided does not.
+    assert list(suggestion_pending_list(document=document, user=other_reviewer)) == [suggestion]
+    assert list(suggestion_pending_list(document=document, user=reviewer)) == []
+    suggestion_reject(suggestion=suggestion, user=other_reviewer)
+    assert list(suggestion_pending_list(document=document, user=other_reviewer)) == []
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.PENDING and suggestion.decided_by is None
+    decisions = {d.reviewer: (d.status, d.annotation) for d in suggestion.decisions.all()}
+    assert decisions == {reviewer: ("accepted", accepted), other_reviewer: ("rejected", None)}
+    with pytest.raises(ValidationError, match="You already accepted"):
+        suggestion_reject(suggestion=suggestion, user=reviewer)
+    assert suggestion.decisions.count() == 2
+    # The lead has not decided it either, so it is still open to them.
+    assert list(suggestion_pending_list(document=document, user=lead)) == [suggestion]
+
+
+def test_open_collection_first_decision_closes_the_suggestion(reviewer, other_reviewer, document):
+    suggestion = _suggest(document, "denied")
+    suggestion_reject(suggestion=suggestion, user=reviewer)
+    assert list(suggestion_pending_list(document=document, user=other_reviewer)) == []
+    with pytest.raises(ValidationError, match="already rejected"):
+        suggestion_accept(suggestion=suggestion, user=other_reviewer)
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.decided_by) == ("rejected", reviewer)
+    assert list(suggestion.decisions.values_list("reviewer", "status")) == [
+        (reviewer.pk, "rejected")
+    ]
+
+
+def test_blind_review_polling_and_counts_do_not_show_others_decisions(reviewer, other_reviewer):
+    document = DocumentFactory(collection=CollectionFactory(blind_review=True))
+    first, second = _suggest(document, "denied"), _suggest(document, "troops", "sourced", "sourced")
+    before = document_fingerprint(document=document, user=other_reviewer)
+    suggestion_accept(suggestion=first, user=reviewer)
+    suggestion_reject(suggestion=second, user=reviewer)
+    assert document_fingerprint(document=document, user=other_reviewer) == before
+    assert queue_counts(user=other_reviewer, document_ids=[document.pk])[document.pk]["open"] == 2
+    assert queue_counts(user=reviewer, document_ids=[document.pk])[document.pk]["open"] == 0
+    assert document_fingerprint(document=document, user=reviewer) != before
+
+
+def test_new_run_under_blind_review_keeps_decided_suggestions_and_others_spans(
+    reviewer, other_reviewer
+):
+    document = DocumentFactory(
+        collection=CollectionFactory(blind_review=True),
+        text="Pyongyang has long denied sending troops. Officials said so, according to Reuters.",
+    )
+
+    def run():
+        for name in ("disputed", "sourced"):
+            suggestions_create(document_id=document.pk, suggester=name)
+
+    run()
+    disputed = Suggestion.objects.get(document=document, label__slug="disputed")
+    sourced = Suggestion.objects.get(document=document, label__slug="sourced")
+    suggestion_reject(suggestion=disputed, user=reviewer)
+    # The reviewer tags the sourced span by hand: that must not take it from the other one.
+    _tag(document, reviewer, sourced.quote, "sourced")
+    run()
+    assert Suggestion.objects.filter(document=document).count() == 2
+    kept = Suggestion.objects.get(document=document, label__slug="disputed")
+    assert kept.pk == disputed.pk and kept.decisions.count() == 1
+    open_to_other = suggestion_pending_list(document=document, user=other_reviewer)
+    assert [s.label.slug for s in open_to_other] == ["disputed", "sourced"]
+    assert [s.label.slug for s in suggestion_pending_list(document=document, user=reviewer)] == [
+        "sourced"
+    ]
+
+
+def test_precision_counts_each_reviewers_decision(reviewer, other_reviewer):
+    document = DocumentFactory(collection=CollectionFactory(blind_review=True))
+    both, nobody = _suggest(document, "denied"), _suggest(document, "troops")
+    suggestion_accept(suggestion=both, user=reviewer)
+    suggestion_reject(suggestion=both, user=other_reviewer)
+    [row] = suggestion_precision_table()
+    assert (row["suggester"], row["label__slug"]) == ("disputed", "disputed")
+    assert (row["accepted"], row["rejected"], row["decided"], row["pending"]) == (1, 1, 2, 1)
+    assert row["precision"] == 0.5
+    assert nobody.decisions.count() == 0

@@ -190,6 +190,24 @@ def test_hidden_from_others_under_blind_review(client, reviewer, other_reviewer)
     assert "omar's secret" not in client.get(doc_url(document)).content.decode()
 
 
+def test_blind_review_suggestion_stays_open_after_another_reviewer_decides(
+    client, reviewer, other_reviewer
+):
+    document = DocumentFactory(collection=CollectionFactory(slug="blind", blind_review=True))
+    suggestion = SuggestionFactory(document=document, start=0, end=6)
+    client.force_login(other_reviewer)
+    accept = reverse("annotator-suggestion-accept", args=[document.pk, suggestion.pk])
+    response = client.post(accept, **HX)
+    assert response.status_code == 200
+    assert f'id="s-{suggestion.pk}"' not in response.content.decode()
+    client.force_login(reviewer)
+    html = client.get(doc_url(document)).content.decode()
+    assert f'id="s-{suggestion.pk}"' in html
+    assert client.post(accept, **HX).status_code == 200
+    assert Annotation.objects.filter(suggestion=suggestion).count() == 2
+    assert client.post(accept, **HX).status_code == 422  # each reviewer decides once
+
+
 def test_document_query_count_is_constant(rita, reviewer, django_assert_num_queries):
     text = "word " * 400
     small = DocumentFactory(text=text)

@@ -2,7 +2,7 @@
 arrive without a reload, mark the document done and find it in the queue."""
 
 from annotator.models import Annotation, Assignment, Suggestion
-from tests.browser.conftest import BROWSER, screenshot
+from tests.browser.conftest import BROWSER, PASSWORD, screenshot
 from tests.factories import (
     AnnotationFactory,
     CollectionFactory,
@@ -77,4 +77,49 @@ def test_accept_reject_and_adjust_suggestions(page, login, problems):
     page.goto("/")
     row = page.locator(f'tr[data-document="{document.pk}"]')
     assert row.locator(".status").text_content() == "Done"
+    assert problems == []
+
+
+def test_blind_review_each_reviewer_decides_a_suggestion_on_their_own(
+    browser, live_server, page, login, problems
+):
+    """Under blind review one reviewer's decision neither removes the suggestion from the other
+    reviewer's page (also not by polling) nor shows up there."""
+    rita = UserFactory(username="rita", role="reviewer")
+    omar = UserFactory(username="omar", role="reviewer")
+    document = DocumentFactory(
+        collection=CollectionFactory(slug="blind", blind_review=True), title="Blind", text=TEXT
+    )
+    suggestion = SuggestionFactory(document=document, **span("denied the report"))
+    login(rita)
+    page.goto(f"/documents/{document.pk}/")
+    page.locator(f"#s-{suggestion.pk}").wait_for()
+
+    # omar, in his own browser context, rejects it with the keyboard.
+    other = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    other_page = other.new_page()
+    problems.watch(other_page)
+    other_page.goto("/accounts/login/")
+    other_page.fill("#id_username", omar.username)
+    other_page.fill("#id_password", PASSWORD)
+    other_page.click("button[type=submit]")
+    other_page.wait_for_url("**/")
+    other_page.goto(f"/documents/{document.pk}/")
+    other_page.keyboard.press("j")
+    other_page.keyboard.press("r")
+    other_page.locator(f"#s-{suggestion.pk}").wait_for(state="detached")
+    other.close()
+    assert list(suggestion.decisions.values_list("reviewer__username", "status")) == [
+        ("omar", "rejected")
+    ]
+
+    # rita's page polls and keeps the suggestion; she accepts it.
+    with page.expect_response(lambda r: "/changes/" in r.url, timeout=12_000):
+        pass
+    assert page.locator(f"#s-{suggestion.pk}").count() == 1
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.locator("#doc-text mark.ann.l-disputed").wait_for()
+    assert Annotation.objects.get(suggestion=suggestion).created_by == rita
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "pending"
     assert problems == []

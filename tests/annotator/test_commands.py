@@ -106,3 +106,17 @@ def test_demo_setup_queues_suggestions_for_demo_documents_never_suggested(db, se
     assert SuggestionRun.objects.count() == 3
     call_command("demo_setup", stdout=StringIO())
     assert SuggestionRun.objects.count() == 3
+
+
+def test_web_process_collects_young_objects_less_often(tmp_path):
+    code = "import gc, annotator.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "GC_GEN0_THRESHOLD": "12345"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["12345", "True"], result.stderr

@@ -30,8 +30,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # playwright's loop shares thi
 import django  # noqa: E402
 
 django.setup()
-
 from django.conf import settings  # noqa: E402
+
+import annotator.wsgi  # noqa: E402,F401  (tunes the garbage collector as a web process does)
 
 settings.DEBUG = False  # as Django's test runner does: no query log, production-like timings
 

@@ -120,3 +120,70 @@ def test_web_process_collects_young_objects_less_often(tmp_path):
         timeout=120,
     )
     assert result.stdout.split() == ["12345", "True"], result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):  # noqa: SIM115
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
+    """`manage.py serve` on the embedded defaults (SQLite, filesystem broker): the web server
+    answers, a worker runs beside it, the supervising process holds no Django, SIGTERM stops all."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SUGGEST_ON_IMPORT": "0"}
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    serve = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--addr", f"127.0.0.1:{port}"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
+                    assert page.status == 200 and b"csrfmiddlewaretoken" in page.read()
+                    break
+            except OSError:
+                assert serve.poll() is None, "serve exited"
+                assert time.monotonic() < deadline, "the web server did not answer"
+                time.sleep(0.5)
+        assert "supervise.py" in open(f"/proc/{serve.pid}/cmdline").read()  # noqa: SIM115
+        assert _rss_kb(serve.pid) < 40_000
+        children = _children(serve.pid)
+        commands = [open(f"/proc/{pid}/cmdline").read() for pid in children]  # noqa: SIM115
+        assert len(children) == 2, commands
+        assert any("celery" in c and "worker" in c for c in commands), commands
+        assert any("runserver" in c for c in commands), commands
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+        assert not any(os.path.exists(f"/proc/{pid}/cmdline") for pid in children)
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)

@@ -1,13 +1,16 @@
 """The run command: migrate, load the demo, start a Celery worker and the web server."""
 
-import signal
-import subprocess
+import json
+import os
 import sys
-import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+
+SUPERVISOR = Path(__file__).resolve().parents[2] / "supervise.py"
 
 
 class Command(BaseCommand):
@@ -24,9 +27,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         if not no_demo:
             call_command("demo_setup")
-        processes: list[subprocess.Popen] = []
-        if not no_worker:
-            processes.append(subprocess.Popen(self._worker_command()))
+        commands = [] if no_worker else [self._worker_command()]
         web = [sys.executable, "manage.py", "runserver", addr, "--noreload"]
         if not settings.DEBUG:
             call_command("collectstatic", verbosity=0, interactive=False)
@@ -44,13 +45,17 @@ class Command(BaseCommand):
                 "--threads",
                 "4",
             ]
-        processes.append(subprocess.Popen(web))
+        commands.append(web)
         self.stdout.write(
             f"\nReviewer UI: http://{addr}/\nAdmin:       http://{addr}/admin/\n"
             f"API docs:    http://{addr}/api/docs/\nBroker:      {settings.CELERY_BROKER_URL}\n"
             "Press Ctrl-C to stop.\n"
         )
-        self._wait(processes)
+        self.stdout.flush()
+        connections.close_all()
+        # This process has Django loaded; the supervisor that replaces it does not. -P keeps
+        # annotator/ off sys.path (annotator/selectors.py would shadow the standard library's).
+        os.execv(sys.executable, [sys.executable, "-P", str(SUPERVISOR), json.dumps(commands)])
 
     def _worker_command(self) -> list[str]:
         return [
@@ -68,24 +73,3 @@ class Command(BaseCommand):
             "--loglevel",
             "WARNING",
         ]
-
-    def _wait(self, processes: list[subprocess.Popen]) -> None:
-        def stop(*_):
-            for process in processes:
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-        signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
-        try:
-            while all(process.poll() is None for process in processes):
-                time.sleep(0.5)
-            self.stderr.write("A process stopped; stopping the others.")
-        except KeyboardInterrupt:
-            pass
-        finally:
-            stop()

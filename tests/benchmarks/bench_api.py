@@ -12,8 +12,9 @@ Set-up (once; about 2 minutes):
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_api .venv/bin/python \\
           tests/benchmarks/bench_api.py [--workers 4] [--requests 300] [--clients 8]
 
-Measures: JSONL export of the `bench-100k` collection (100,000 annotations) and of `synthetic`
-(1,000,000) through one gunicorn worker: annotations/s and the worker's peak RSS (VmHWM);
+Measures: export (JSONL, or each of `--formats jsonl,json,csv,w3c,spacy`) of the `bench-100k`
+collection (100,000 annotations) and of `synthetic` (1,000,000) through one gunicorn worker:
+annotations/s and the worker's peak RSS (VmHWM);
 `/api/annotations/?document=ID` (page of 100) latency; single-client create latency; 8 concurrent
 clients creating annotations: spans/s and errors. Created annotations are deleted afterwards.
 """
@@ -145,8 +146,8 @@ def request(port: int, method: str, path: str, token: str, body: dict | None = N
     return response.status, data, elapsed
 
 
-def export(port: int, token: str, query: str) -> tuple[int, int, float]:
-    """Stream an export; return (records, bytes, seconds)."""
+def export(port: int, token: str, query: str) -> tuple[int, float]:
+    """Stream an export; return (bytes, seconds)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=600)
     started = time.perf_counter()
     connection.request(
@@ -155,13 +156,12 @@ def export(port: int, token: str, query: str) -> tuple[int, int, float]:
     response = connection.getresponse()
     if response.status != 200:
         raise SystemExit(f"export failed: {response.status} {response.read()[:300]!r}")
-    records = size = 0
+    size = 0
     while chunk := response.read(1 << 20):
-        records += chunk.count(b"\n")
         size += len(chunk)
     elapsed = time.perf_counter() - started
     connection.close()
-    return records, size, elapsed
+    return size, elapsed
 
 
 def pct(values: list[float], q: float) -> float:
@@ -191,6 +191,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=200, help="creates per client")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument(
+        "--formats",
+        default="jsonl",
+        help="comma-separated export formats: jsonl,json,csv,w3c,spacy",
+    )
     args = parser.parse_args()
     rng = random.Random(7)
 
@@ -205,8 +210,9 @@ def main() -> None:
         f"CPUs: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work slows figures)"
     )
 
-    if not args.skip_export:
-        print("\n== JSONL export through one gunicorn worker (lead token) ==")
+    for format_ in [] if args.skip_export else args.formats.split(","):
+        # A fresh worker per format, so each peak RSS is that format's own.
+        print(f"\n== {format_} export through one gunicorn worker (lead token) ==")
         server = Server(workers=1)
         try:
             (worker,) = server.worker_pids()
@@ -216,13 +222,13 @@ def main() -> None:
                 if not counts[slug]:
                     print(f"  collection {slug} is empty: see the set-up in this file's docstring")
                     continue
-                records, size, seconds = export(
-                    server.port, lead_token, f"format=jsonl&collection={slug}"
+                size, seconds = export(
+                    server.port, lead_token, f"format={format_}&collection={slug}"
                 )
                 peak = status_kb(worker, "VmHWM")
                 print(
-                    f"  {slug}: {records:,} annotations, {size / 1e6:.0f} MB in {seconds:.1f} s "
-                    f"= {records / seconds:,.0f} annotations/s; worker peak RSS so far "
+                    f"  {slug}: {counts[slug]:,} annotations, {size / 1e6:.0f} MB in {seconds:.1f} s "
+                    f"= {counts[slug] / seconds:,.0f} annotations/s; worker peak RSS so far "
                     f"{peak / 1024:.0f} MB"
                 )
         finally:

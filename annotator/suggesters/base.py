@@ -1,8 +1,9 @@
 """What every suggester shares: the span type, sentence segmentation and chunking.
 
 Offsets are code points (Python string indices) into the text the suggester was given.
-Sentences come from syntok, segmented lazily per paragraph and shared by the suggesters
-that run on the same text, so text without any cue is never segmented.
+Sentences come from sentencex (Wikimedia's rule-based segmenter, in Rust), segmented lazily
+per paragraph and shared by the suggesters that run on the same text, so text without any
+cue is never segmented.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-import syntok.segmenter
+import sentencex
 
 # The learned and HTTP suggesters may only use these label slugs.
 LABELS = ("sourced", "disputed", "propaganda")
@@ -80,20 +81,20 @@ def _segment(paragraph: str, offset: int) -> list[tuple[int, int]]:
     stripped = paragraph.rstrip()
     if not stripped:
         return []
-    # No sentence end before the last character: one sentence, without asking syntok.
+    # No sentence end before the last character: one sentence, without the segmenter.
     if not _TERMINATOR.search(stripped, 0, len(stripped) - 1):
         lead = len(paragraph) - len(paragraph.lstrip())
         return [(offset + lead, offset + len(stripped))]
     spans = []
-    for sentences in syntok.segmenter.analyze(paragraph):
-        for sentence in sentences:
-            if not sentence:
-                continue
-            first, last = sentence[0], sentence[-1]
-            start, end = first.offset, min(len(paragraph), last.offset + len(last.value))
-            if end > start:
-                spans.append((offset + start, offset + end))
+    # Boundaries are code point offsets; each sentence keeps its trailing space, trimmed here.
+    for boundary in sentencex.get_sentence_boundaries("en", paragraph):
+        start, end = trim(paragraph, boundary["start_index"], boundary["end_index"], _SPACE)
+        if end > start:
+            spans.append((offset + start, offset + end))
     return spans
+
+
+_SPACE = " \t\n\r\u00a0\u2009\u200a\u202f\u3000"
 
 
 @lru_cache(maxsize=4)

@@ -19,9 +19,20 @@ from annotator.services.annotations import annotation_create, annotation_delete,
 from corpus.models import Collection, Document
 
 
-@transaction.atomic
 def assignment_start(*, document: Document, reviewer) -> Assignment:
-    """Mark the document in progress for the reviewer (creating their record if needed)."""
+    """Mark the document in progress for the reviewer (creating their record if needed).
+
+    Reopening a document already started writes nothing, so on SQLite it never waits for the
+    write lock while workers store suggestions.
+    """
+    current = Assignment.objects.filter(document=document, reviewer=reviewer).first()
+    if current is not None and current.status != AssignmentStatus.ASSIGNED:
+        return current
+    return _assignment_start_locked(document=document, reviewer=reviewer)
+
+
+@transaction.atomic
+def _assignment_start_locked(*, document: Document, reviewer) -> Assignment:
     assignment, _ = Assignment.objects.select_for_update().get_or_create(
         document=document, reviewer=reviewer
     )

@@ -227,19 +227,42 @@ def _run_fail(run_id: int, error: str, *, finished: bool = False) -> None:
     SuggestionRun.objects.filter(pk=run_id, error="").update(error=error[:5000])
 
 
+# Runs this process has marked running: a collection run's later documents skip that write.
+_started_runs: set[int] = set()
+
+
 def _run_started(run_id: int) -> None:
+    if run_id in _started_runs:
+        return
     SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started_at=timezone.now()
     )
+    if len(_started_runs) > 1000:
+        _started_runs.clear()
+    _started_runs.add(run_id)
 
 
 def _run_document_done(run_id: int, *, created: int, failed: bool) -> None:
+    """Count a document; the update that counts the last one also finishes the run.
+
+    One UPDATE whose right-hand sides all read the row as it was, so only one task finishes
+    the run however many count at once.
+    """
+    last = Q(finished_at__isnull=True) & Q(documents_done__gte=F("documents_total") - 1)
+    failed_last = (
+        last if failed else last & (Q(documents_failed__gt=0) | Q(status=RunStatus.FAILED))
+    )
     SuggestionRun.objects.filter(pk=run_id).update(
         documents_done=Least(F("documents_done") + 1, F("documents_total")),
         documents_failed=F("documents_failed") + int(failed),
         suggestions_created=F("suggestions_created") + created,
+        finished_at=Case(When(last, then=Value(timezone.now())), default=F("finished_at")),
+        status=Case(
+            When(failed_last, then=Value(RunStatus.FAILED)),
+            When(last, then=Value(RunStatus.SUCCEEDED)),
+            default=F("status"),
+        ),
     )
-    _run_finish(run_id)
 
 
 def _run_finish(run_id: int) -> None:
@@ -278,11 +301,16 @@ def suggestions_create(
     """
     if run_id is not None:
         _run_started(run_id)
-    text = Document.objects.filter(pk=document_id).values_list("text", flat=True).first()
-    if text is None:
+    row = (
+        Document.objects.filter(pk=document_id)
+        .values_list("text", "collection__blind_review")
+        .first()
+    )
+    if row is None:
         if run_id is not None:
             _run_document_done(run_id, created=0, failed=False)
         return 0
+    text, blind = row
     if len(text) > _max_chars():
         error = f"Document {document_id} has {len(text)} characters; suggestions are limited to {_max_chars()}."
         return _document_failed(run_id, error)
@@ -296,11 +324,16 @@ def suggestions_create(
         except Exception as exc:
             logger.exception("Suggester %s failed on document %s", module.name, document_id)
             errors.append(f"{module.name}: {type(exc).__name__}: {exc}")
-    created = _suggestions_store(document_id=document_id, text=text, results=results, run_id=run_id)
+    created = _suggestions_store(
+        document_id=document_id,
+        text=text,
+        blind=blind,
+        results=results,
+        run_id=run_id,
+        count_done=run_id is not None and not errors,
+    )
     if errors:
         _document_failed(run_id, f"Document {document_id}: " + "; ".join(errors), created=created)
-    elif run_id is not None:
-        _run_document_done(run_id, created=created, failed=False)
     segmentation.cache_clear()
     return created
 
@@ -314,20 +347,35 @@ def _document_failed(run_id: int | None, error: str, created: int = 0) -> int:
 
 
 @transaction.atomic
-def _suggestions_store(*, document_id: int, text: str, results: list, run_id: int | None) -> int:
+def _suggestions_store(
+    *, document_id: int, text: str, blind: bool, results: list, run_id: int | None, count_done: bool
+) -> int:
+    """Replace the named suggesters' open suggestions, in one transaction with the run's count
+    (SQLite takes one write lock per document)."""
     # Lock the document so two deliveries of the same task cannot both insert.
     if not Document.objects.select_for_update().filter(pk=document_id).exists():
+        if count_done:
+            _run_document_done(run_id, created=0, failed=False)
         return 0
-    blind = Document.objects.filter(pk=document_id, collection__blind_review=True).exists()
     labels = dict(Label.objects.values_list("slug", "id"))
+    names = {name for name, _, _ in results}
     decided = Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk")))
     suggestions = Suggestion.objects.filter(document_id=document_id)
-    # Suggestions someone decided are kept, and their spans are not suggested again.
-    taken = set(
-        suggestions.filter(~Q(status=SuggestionStatus.PENDING) | decided).values_list(
-            "start", "end", "label_id"
-        )
+    # Suggestions someone decided are kept, and their spans are not suggested again; the
+    # named suggesters' open ones are replaced.
+    taken, stale = set(), False
+    existing = suggestions.annotate(decided=decided).values_list(
+        "start", "end", "label_id", "suggester", "status", "decided"
     )
+    for start, end, label_id, name, status, is_decided in existing:
+        if status != SuggestionStatus.PENDING or is_decided:
+            taken.add((start, end, label_id))
+        elif name in names:
+            stale = True
+    if stale:
+        suggestions.filter(suggester__in=names, status=SuggestionStatus.PENDING).exclude(
+            decided
+        ).delete()
     if not blind:
         # Spans already annotated are not suggested. Under blind review one reviewer's
         # annotation must not take a suggestion away from the others.
@@ -338,9 +386,6 @@ def _suggestions_store(*, document_id: int, text: str, results: list, run_id: in
         )
     rows = []
     for name, version, spans in results:
-        suggestions.filter(suggester=name, status=SuggestionStatus.PENDING).exclude(
-            decided
-        ).delete()
         seen = set()
         for span in spans:
             label_id = labels.get(span.label)
@@ -363,6 +408,8 @@ def _suggestions_store(*, document_id: int, text: str, results: list, run_id: in
                 )
             )
     Suggestion.objects.bulk_create(rows, batch_size=1000)
+    if count_done:
+        _run_document_done(run_id, created=len(rows), failed=False)
     return len(rows)
 
 

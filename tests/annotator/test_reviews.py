@@ -23,6 +23,7 @@ from annotator.services.reviews import (
     agreement_report_refresh,
     assignment_create,
     assignment_mark_done,
+    assignment_start,
     collection_assign_round_robin,
     documents_assign,
     final_annotation_create,
@@ -321,3 +322,11 @@ def test_precision_counts_each_reviewers_decision(reviewer, other_reviewer):
     assert (row["accepted"], row["rejected"], row["decided"], row["pending"]) == (1, 1, 2, 1)
     assert row["precision"] == 0.5
     assert nobody.decisions.count() == 0
+
+
+def test_reopening_a_started_document_writes_nothing(reviewer, document, django_assert_num_queries):
+    first = assignment_start(document=document, reviewer=reviewer)
+    assert first.status == AssignmentStatus.IN_PROGRESS and first.started_at is not None
+    with django_assert_num_queries(1):  # one read; no write lock taken on SQLite
+        again = assignment_start(document=document, reviewer=reviewer)
+    assert again.pk == first.pk and again.started_at == first.started_at

@@ -185,6 +185,23 @@ def page_latency(document_id: int) -> float:
     return time.perf_counter() - started
 
 
+def write_latency(document_id: int) -> float:
+    """Create then delete one annotation, as a reviewer's tag and undo would."""
+    from django.contrib.auth import get_user_model
+
+    from annotator.services.annotations import annotation_create, annotation_delete
+    from corpus.models import Document
+
+    user = get_user_model().objects.get(username="bench-lead")
+    document = Document.objects.get(pk=document_id)
+    started = time.perf_counter()
+    annotation = annotation_create(
+        document=document, created_by=user, start=0, end=5, label="sourced"
+    )
+    annotation_delete(annotation=annotation, user=user)
+    return time.perf_counter() - started
+
+
 def bench_collection(documents: int, workers: int, log_dir: Path) -> None:
     from django.core.management import call_command
 
@@ -207,6 +224,8 @@ def bench_collection(documents: int, workers: int, log_dir: Path) -> None:
         or Document.objects.filter(collection=collection).first()
     )
     idle = [page_latency(probe.pk) for _ in range(5)]
+    idle_writes = [write_latency(probe.pk) for _ in range(5)]
+    writes: list[float] = []
     worker = Worker(workers, log_dir / "worker-collection.log")
     try:
         wait_for_worker()
@@ -219,6 +238,7 @@ def bench_collection(documents: int, workers: int, log_dir: Path) -> None:
             if state.finished_at is not None:
                 break
             busy.append(page_latency(probe.pk))
+            writes.append(write_latency(probe.pk))
             now = time.perf_counter() - started
             if now - last_print > 10:
                 print(f"  {now:5.0f}s: {state.documents_done}/{state.documents_total} documents")
@@ -236,6 +256,11 @@ def bench_collection(documents: int, workers: int, log_dir: Path) -> None:
         print(
             f"document page while idle: median {statistics.median(idle) * 1000:.0f} ms; while suggesting: "
             f"median {statistics.median(busy) * 1000:.0f} ms, max {max(busy) * 1000:.0f} ms over {len(busy)} GETs"
+        )
+        print(
+            f"tag + undo (two writes) while idle: median {statistics.median(idle_writes) * 1000:.0f} ms; "
+            f"while suggesting: median {statistics.median(writes) * 1000:.0f} ms, "
+            f"max {max(writes) * 1000:.0f} ms over {len(writes)}"
         )
     finally:
         worker.stop()

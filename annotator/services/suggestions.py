@@ -227,19 +227,11 @@ def _run_fail(run_id: int, error: str, *, finished: bool = False) -> None:
     SuggestionRun.objects.filter(pk=run_id, error="").update(error=error[:5000])
 
 
-# Runs this process has marked running: a collection run's later documents skip that write.
-_started_runs: set[int] = set()
-
-
 def _run_started(run_id: int) -> None:
-    if run_id in _started_runs:
-        return
-    SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
-    )
-    if len(_started_runs) > 1000:
-        _started_runs.clear()
-    _started_runs.add(run_id)
+    queued = SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED)
+    # Read first: a collection run's later documents then take no write lock (SQLite).
+    if queued.exists():
+        queued.update(status=RunStatus.RUNNING, started_at=timezone.now())
 
 
 def _run_document_done(run_id: int, *, created: int, failed: bool) -> None:

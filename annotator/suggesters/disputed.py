@@ -6,18 +6,16 @@ rationale names the cue (and, for denials, who denies).
 
 from __future__ import annotations
 
-import re
-
 from .base import SpanSuggestion, dedupe, segmentation, trim
-from .cues import compile_terms, data, source_before
+from .cues import Terms, data, lowered_text, source_before
 
 name = "disputed"
 version = "1"
 
 
-def _compile() -> list[tuple[str, float, re.Pattern[str]]]:
+def _compile() -> list[tuple[str, float, Terms]]:
     return [
-        (group["kind"], float(group["score"]), compile_terms(group["patterns"]))
+        (group["kind"], float(group["score"]), Terms(group["patterns"]))
         for group in data("disputed.json")["cues"]
     ]
 
@@ -28,10 +26,11 @@ CUES = _compile()
 def suggest(text: str) -> list[SpanSuggestion]:
     seg = segmentation(text)
     by_sentence: dict[tuple[int, int], tuple[float, list[str]]] = {}
-    for kind, score, pattern in CUES:
-        for match in pattern.finditer(text):
-            sentence = seg.sentence_at(match.start())
-            reason = _reason(text, kind, match, sentence[0])
+    lowered = lowered_text(text)
+    for kind, score, terms in CUES:
+        for start, end in terms.spans(text, lowered):
+            sentence = seg.sentence_at(start)
+            reason = _reason(text, kind, start, end, sentence[0])
             best, reasons = by_sentence.get(sentence, (0.0, []))
             if reason not in reasons:
                 reasons.append(reason)
@@ -48,10 +47,10 @@ def suggest(text: str) -> list[SpanSuggestion]:
     return dedupe(spans)
 
 
-def _reason(text: str, kind: str, match: re.Match[str], sentence_start: int) -> str:
-    cue = " ".join(match.group(0).split())
+def _reason(text: str, kind: str, start: int, end: int, sentence_start: int) -> str:
+    cue = " ".join(text[start:end].split())
     if kind == "denial":
-        speaker = source_before(text, match.start())
+        speaker = source_before(text, start)
         if speaker is not None and speaker[0] >= sentence_start:
             return f"Denied by {' '.join(speaker[1].split())} (cue: '{cue}')"
         return f"Denial (cue: '{cue}')"

@@ -7,19 +7,17 @@ names the technique(s) and the cue.
 
 from __future__ import annotations
 
-import re
-
 from .base import SpanSuggestion, dedupe
-from .cues import compile_terms, data, enclosing_quote
+from .cues import Terms, data, enclosing_quote, lowered_text
 
 name = "propaganda"
 version = "1"
 
 
-def _compile() -> list[tuple[str, float, re.Pattern[str]]]:
+def _compile() -> list[tuple[str, float, Terms]]:
     techniques = data("propaganda.json")["techniques"]
     return [
-        (technique, float(entry["score"]), compile_terms(entry["patterns"]))
+        (technique, float(entry["score"]), Terms(entry["patterns"]))
         for technique, entry in techniques.items()
     ]
 
@@ -30,13 +28,14 @@ MAX_QUOTE = 160
 
 def suggest(text: str) -> list[SpanSuggestion]:
     found: dict[tuple[int, int], tuple[float, list[str]]] = {}
-    for technique, score, pattern in TECHNIQUES:
-        for match in pattern.finditer(text):
-            start, end = match.span()
+    lowered = lowered_text(text)
+    for technique, score, terms in TECHNIQUES:
+        for cue_start, cue_end in terms.spans(text, lowered):
+            start, end = cue_start, cue_end
             quote = enclosing_quote(text, start, end, MAX_QUOTE)
             if quote is not None:
                 start, end = quote
-            reason = f"{technique} ('{' '.join(match.group(0).split())}')"
+            reason = f"{technique} ('{' '.join(text[cue_start:cue_end].split())}')"
             best, reasons = found.get((start, end), (0.0, []))
             if reason not in reasons:
                 reasons.append(reason)

@@ -1,6 +1,7 @@
 """Suggesters on plain strings: offsets are code points, spans and rationales make sense."""
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -283,3 +284,23 @@ def test_evaluate_exact_and_overlap():
     assert scores["overlap"]["disputed"]["precision"] == 0.5
     assert scores["overlap"]["disputed"]["recall"] == 1.0
     assert scores["exact"]["micro"]["precision"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HEROIC defenders and Brutal thugs; heroic-ish is not a match.",
+        # Lowercasing "İ" makes two code points: the original text is matched instead.
+        "İstanbul's BRUTAL regime, Heroic Defenders.",
+        "Emoji 😀 then Heroic 🎖️ defenders.",
+    ],
+)
+def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
+    from annotator.suggesters.cues import Terms, lowered_text
+
+    terms = Terms([r"heroic(?: \w+)?", "brutal", r"thugs?(?=\W)"])
+    expected = [m.span() for m in re.finditer(terms.ignorecase.pattern, text, re.IGNORECASE)]
+    got = list(terms.spans(text, lowered_text(text)))
+    assert got == expected and got
+    start, end = got[0]
+    assert text[start:end].lower().startswith(("heroic", "brutal"))

@@ -111,11 +111,12 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def select_phrase(page, phrase: str, occurrence: int = 0) -> None:
-    """Drag the mouse over `phrase` in the document text, as a reviewer would."""
+def select_phrase(page, phrase: str, occurrence: int = 0, root: str = "#doc-text") -> None:
+    """Drag the mouse over `phrase` inside `root` (the document text unless told), scrolled
+    into view, as a reviewer would."""
     box = page.evaluate(
-        """([phrase, occurrence]) => {
-          const root = document.getElementById('doc-text');
+        """([phrase, occurrence, selector]) => {
+          const root = document.querySelector(selector);
           const text = root.textContent;
           let at = -1;
           for (let i = 0; i <= occurrence; i++) at = text.indexOf(phrase, at + 1);
@@ -138,11 +139,12 @@ def select_phrase(page, phrase: str, occurrence: int = 0) -> None:
             return range.getBoundingClientRect();
           };
           point(at)[0].parentElement.scrollIntoView({block: 'center'});
+          window.scrollBy(0, rect(at).top - window.innerHeight / 2);  // long marks, long pages
           const first = rect(at), last = rect(at + phrase.length - 1);
           return {x1: first.left + 1, y1: first.top + first.height / 2,
                   x2: last.right - 1, y2: last.top + last.height / 2};
         }""",
-        [phrase, occurrence],
+        [phrase, occurrence, root],
     )
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from annotator.celery import app as celery_app
 from annotator.models import Annotation, Assignment
 from corpus.models import Collection, Document
-from tests.browser.conftest import BROWSER, screenshot
+from tests.browser.conftest import BROWSER, screenshot, select_phrase
 
 pytestmark = BROWSER
 
@@ -33,44 +33,9 @@ def login_as(page, username: str, password: str) -> None:
     page.wait_for_url("**/")
 
 
-def drag_over(page, root: str, phrase: str) -> None:
-    """Drag the mouse over `phrase` inside `root`, scrolled into view (long documents)."""
-    box = page.evaluate(
-        """([root, phrase]) => {
-          const el = document.querySelector(root);
-          const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-          const at = el.textContent.indexOf(phrase);
-          if (at < 0) throw new Error('phrase not found: ' + phrase);
-          const point = (u16) => {
-            let seen = 0, node;
-            walker.currentNode = el;
-            while ((node = walker.nextNode())) {
-              if (u16 < seen + node.data.length) return [node, u16 - seen];
-              seen += node.data.length;
-            }
-          };
-          const rect = (u16) => {
-            const [node, offset] = point(u16);
-            const range = document.createRange();
-            range.setStart(node, offset); range.setEnd(node, offset + 1);
-            return range.getBoundingClientRect();
-          };
-          window.scrollBy(0, rect(at).top - window.innerHeight / 2);
-          const a = rect(at), b = rect(at + phrase.length - 1);
-          return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
-        }""",
-        [root, phrase],
-    )
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
-    page.mouse.move(box["x2"], box["y2"], steps=4)
-    page.mouse.up()
-
-
 def tag(page, phrase: str, key: str) -> None:
     before = page.locator("#doc-text mark.ann").count()
-    drag_over(page, "#doc-text", phrase)
+    select_phrase(page, phrase)
     page.keyboard.press(key)
     page.wait_for_function(
         "n => document.querySelectorAll('#doc-text mark.ann').length > n", arg=before
@@ -184,7 +149,7 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     page.wait_for_selector("#row-3 .verdict.final")
 
     # Add a span nobody tagged: select it in the text (offsets in code points).
-    drag_over(page, "#compare-text", ADDED)
+    select_phrase(page, ADDED, root="#compare-text")
     assert page.input_value("#add-start") != ""
     page.locator("#add-form select[name=label]").select_option("propaganda")
     page.click("#add-form button[type=submit]")

@@ -61,7 +61,18 @@ class DocumentSerializer(DocumentListSerializer):
         fields = [*DOCUMENT_LIST_FIELDS, "text"]
 
 
-class DocumentInputSerializer(serializers.Serializer):
+class _DocumentMetadataFields(serializers.Serializer):
+    """Fields a document's creation and update share."""
+
+    source_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    author = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    published_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    language = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False)
+
+
+class DocumentInputSerializer(_DocumentMetadataFields):
     """One document to create; text and fields are checked by corpus.services."""
 
     collection = serializers.SlugField(
@@ -69,23 +80,11 @@ class DocumentInputSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=500, required=False, allow_blank=True)
     text = serializers.CharField(trim_whitespace=False)
-    source_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    author = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    published_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    language = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    metadata = serializers.DictField(required=False)
 
 
-class DocumentUpdateSerializer(serializers.Serializer):
+class DocumentUpdateSerializer(_DocumentMetadataFields):
     title = serializers.CharField(max_length=500, required=False)
     text = serializers.CharField(trim_whitespace=False, required=False)
-    source_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    author = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    published_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    language = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    metadata = serializers.DictField(required=False)
 
 
 class DocumentCreateResultSerializer(serializers.Serializer):

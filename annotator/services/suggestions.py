@@ -37,8 +37,10 @@ def _open_for(user, suggestion_id: int) -> Suggestion:
     In an open collection the first decision closes a suggestion for everyone; in a
     blind-review collection it stays open for reviewers who have not decided it yet.
     """
+    # Lock the suggestion and its document as before; not the collection row, which every
+    # decision in the collection would otherwise wait on (PostgreSQL locks joined rows).
     current = (
-        Suggestion.objects.select_for_update()
+        Suggestion.objects.select_for_update(of=("self", "document"))
         .select_related("document__collection")
         .get(pk=suggestion_id)
     )

@@ -236,6 +236,24 @@ def _run_started(run_id: int) -> None:
         queued.update(status=RunStatus.RUNNING, started_at=timezone.now())
 
 
+def _run_finished(finishing: Q, *, failing: bool = False) -> dict:
+    """finished_at and status for an UPDATE: set where `finishing` holds (failed when a
+    document failed, the run failed, or `failing`), left as they are elsewhere."""
+    failed = (
+        finishing
+        if failing
+        else finishing & (Q(documents_failed__gt=0) | Q(status=RunStatus.FAILED))
+    )
+    return {
+        "finished_at": Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
+        "status": Case(
+            When(failed, then=Value(RunStatus.FAILED)),
+            When(finishing, then=Value(RunStatus.SUCCEEDED)),
+            default=F("status"),
+        ),
+    }
+
+
 def _run_document_done(run_id: int, *, created: int, failed: bool) -> None:
     """Count a document; the update that counts the last one also finishes the run.
 
@@ -243,34 +261,18 @@ def _run_document_done(run_id: int, *, created: int, failed: bool) -> None:
     the run however many count at once.
     """
     last = Q(finished_at__isnull=True) & Q(documents_done__gte=F("documents_total") - 1)
-    failed_last = (
-        last if failed else last & (Q(documents_failed__gt=0) | Q(status=RunStatus.FAILED))
-    )
     SuggestionRun.objects.filter(pk=run_id).update(
         documents_done=Least(F("documents_done") + 1, F("documents_total")),
         documents_failed=F("documents_failed") + int(failed),
         suggestions_created=F("suggestions_created") + created,
-        finished_at=Case(When(last, then=Value(timezone.now())), default=F("finished_at")),
-        status=Case(
-            When(failed_last, then=Value(RunStatus.FAILED)),
-            When(last, then=Value(RunStatus.SUCCEEDED)),
-            default=F("status"),
-        ),
+        **_run_finished(last, failing=failed),
     )
 
 
 def _run_finish(run_id: int) -> None:
-    """Finish the run once every document is done (one UPDATE, so only one task wins)."""
-    SuggestionRun.objects.filter(
-        pk=run_id, finished_at__isnull=True, documents_done__gte=F("documents_total")
-    ).update(
-        finished_at=timezone.now(),
-        status=Case(
-            When(documents_failed__gt=0, then=Value(RunStatus.FAILED)),
-            When(status=RunStatus.FAILED, then=Value(RunStatus.FAILED)),
-            default=Value(RunStatus.SUCCEEDED),
-        ),
-    )
+    """Finish the run if every document is done (a run with none, or counted elsewhere)."""
+    done = Q(finished_at__isnull=True) & Q(documents_done__gte=F("documents_total"))
+    SuggestionRun.objects.filter(pk=run_id).update(**_run_finished(done))
 
 
 def suggester_spans(module, text: str) -> list[SpanSuggestion]:

@@ -188,6 +188,8 @@ def bench_browser(url_path: str, runs: int) -> None:
     from django.test.testcases import LiveServerThread
     from playwright.sync_api import sync_playwright
 
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
     server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
     server.daemon = True
     server.start()
@@ -195,19 +197,9 @@ def bench_browser(url_path: str, runs: int) -> None:
     if server.error:
         raise server.error
     base = f"http://127.0.0.1:{server.port}"
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-    ]
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=args
-            )
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(base + "/accounts/login/")
             page.fill("#id_username", "bench")

@@ -6,6 +6,12 @@ class AnnotatorConfig(AppConfig):
     verbose_name = "Annotations"
 
     def ready(self) -> None:
-        from . import receivers
+        # Register every task, so services can queue by name (annotator/enqueue.py).
+        from annotator.review import tasks as review_tasks  # noqa: F401
+        from annotator.suggestions import model_store, receivers
+        from annotator.suggestions import tasks as suggestion_tasks  # noqa: F401
+        from annotator.suggestions.suggesters import learned
 
         receivers.connect()
+        # The learned suggester reads no database itself: it is handed the model loader.
+        learned.loader = model_store.promoted_model

@@ -6,6 +6,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
 app = Celery("annotator")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-# Review workflow tasks (agreement) live beside the suggestion tasks in their own module.
-app.autodiscover_tasks(["annotator"], related_name="review_tasks")
+# Each capability keeps its tasks in its own tasks module (annotator/enqueue.py names them).
+app.autodiscover_tasks(["annotator.suggestions", "annotator.review"])

@@ -251,11 +251,11 @@ CELERY_TASK_IGNORE_RESULT = True
 SUGGESTERS = env_list(
     "SUGGESTERS",
     [
-        "annotator.suggesters.sourced",
-        "annotator.suggesters.disputed",
-        "annotator.suggesters.propaganda",
-        "annotator.suggesters.learned",
-        "annotator.suggesters.http",
+        "annotator.suggestions.suggesters.sourced",
+        "annotator.suggestions.suggesters.disputed",
+        "annotator.suggestions.suggesters.propaganda",
+        "annotator.suggestions.suggesters.learned",
+        "annotator.suggestions.suggesters.http",
     ],
 )
 SUGGEST_ON_IMPORT = env_bool("SUGGEST_ON_IMPORT", True)
@@ -277,7 +277,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "annotator.api.exception_handler",
+    "EXCEPTION_HANDLER": "annotator.api.base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

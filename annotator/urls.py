@@ -1,11 +1,16 @@
+"""Root routes: each capability brings its own urls module."""
+
 from django.contrib import admin
 from django.urls import include, path
+
+from annotator.suggestions.urls import decision_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", include("annotator.api_urls")),
-    path("suggestions/", include("annotator.suggest_urls")),
-    path("review/", include("annotator.review_urls")),
-    path("", include("annotator.ui_urls")),
+    path("api/", include("annotator.api.urls")),
+    path("suggestions/", include("annotator.suggestions.urls")),
+    path("review/", include("annotator.review.urls")),
+    path("", include("annotator.annotations.urls")),
+    path("", include(decision_urlpatterns)),
 ]

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import Annotation, Label
-from annotator.services.suggestions import suggestion_reject
+from annotator.suggestions.decisions import suggestion_reject
 from tests.factories import AnnotationFactory, CollectionFactory, DocumentFactory, SuggestionFactory
 
 

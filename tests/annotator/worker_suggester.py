@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from annotator.suggesters.base import SpanSuggestion
+from annotator.suggestions.suggesters.base import SpanSuggestion
 
 name = "worker-test"
 version = "1"

@@ -15,7 +15,7 @@ from django.db import connection
 
 from annotator.celery import app
 
-RULES = "annotator.suggesters.sourced,annotator.suggesters.disputed,annotator.suggesters.propaganda"
+RULES = "annotator.suggestions.suggesters.sourced,annotator.suggestions.suggesters.disputed,annotator.suggestions.suggesters.propaganda"
 
 
 def database_url() -> str:

@@ -53,8 +53,8 @@ def bench_rules() -> None:
     import random
 
     from annotator.management.commands.generate_corpus import article
-    from annotator.suggesters import disputed, propaganda, sourced
-    from annotator.suggesters.base import segmentation
+    from annotator.suggestions.suggesters import disputed, propaganda, sourced
+    from annotator.suggestions.suggesters.base import segmentation
 
     rng = random.Random(1)
     corpora = {
@@ -113,7 +113,7 @@ class Worker:
 def wait_for_worker(seconds: float = 30) -> None:
     """Until a throwaway run is processed: the worker is up and consuming."""
     from annotator.models import SuggestionRun
-    from annotator.services.suggestions import suggestion_run_start
+    from annotator.suggestions.runs import suggestion_run_start
     from corpus.models import Document
     from corpus.services import collection_get_or_create, document_create
 
@@ -189,7 +189,7 @@ def write_latency(document_id: int) -> float:
     """Create then delete one annotation, as a reviewer's tag and undo would."""
     from django.contrib.auth import get_user_model
 
-    from annotator.services.annotations import annotation_create, annotation_delete
+    from annotator.annotations.services import annotation_create, annotation_delete
     from corpus.models import Document
 
     user = get_user_model().objects.get(username="bench-lead")
@@ -206,7 +206,7 @@ def bench_collection(documents: int, workers: int, log_dir: Path) -> None:
     from django.core.management import call_command
 
     from annotator.models import SuggestionRun
-    from annotator.services.suggestions import suggestion_run_start
+    from annotator.suggestions.runs import suggestion_run_start
     from corpus.models import Collection, Document
 
     print(f"\n== 3. {documents} generated documents, a worker with {workers} processes")

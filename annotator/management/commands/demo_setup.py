@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     def _suggest_where_never_run(self, collection) -> None:
         """Demo documents loaded before suggestions existed (or with them off) get a run once."""
-        from annotator.services.suggestions import SuggestionsUnavailable, suggestion_run_start
+        from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
 
         if not settings.SUGGEST_ON_IMPORT:
             return

@@ -7,10 +7,10 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotator.services.suggestions import suggester_spans
-from annotator.suggesters import suggester_get, suggester_list
-from annotator.suggesters.base import LABELS, segmentation
-from annotator.suggesters.evaluation import evaluate, gold_read
+from annotator.suggestions.runs import suggester_spans
+from annotator.suggestions.suggesters import suggester_get, suggester_list
+from annotator.suggestions.suggesters.base import LABELS, segmentation
+from annotator.suggestions.suggesters.evaluation import evaluate, gold_read
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotator.services.annotation_import import ImportErrors, annotations_import
+from annotator.api.imports import ImportErrors, annotations_import
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotator.models import RunStatus, SuggestionRun
-from annotator.services.suggestions import (
+from annotator.suggestions.runs import (
     SuggestionsUnavailable,
     suggestion_run_start,
     suggestions_create,

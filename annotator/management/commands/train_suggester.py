@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from annotator.services.suggestions import suggester_train
+from annotator.suggestions.learning import suggester_train
 
 
 class Command(BaseCommand):

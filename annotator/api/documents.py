@@ -1,0 +1,122 @@
+"""API: documents (create, update, suggest)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotator.annotations.selectors import document_list_for_user
+from annotator.api.base import (
+    HAS_ROLE,
+    BodyLimitMixin,
+    IsLeadForWrites,
+    ServiceUnavailable,
+    flag,
+    validation_detail,
+)
+from annotator.api.filters import DocumentFilter
+from annotator.api.serializers import (
+    DocumentCreateResultSerializer,
+    DocumentInputSerializer,
+    DocumentListSerializer,
+    DocumentSerializer,
+    DocumentUpdateSerializer,
+    SuggestionRunSerializer,
+)
+from corpus.models import Document
+from corpus.services import collection_get_or_create, document_create, document_update
+
+# Documents
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("include_text", OpenApiTypes.BOOL, description="List with the text.")
+    ]
+)
+class DocumentViewSet(
+    BodyLimitMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Document.objects.none()
+    permission_classes = [*HAS_ROLE, IsLeadForWrites]
+    filterset_class = DocumentFilter
+    ordering_fields = ["id", "title", "created_at", "published_at"]
+    ordering = ["id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        documents = document_list_for_user(user=self.request.user)
+        if self.action == "list" and not flag(self.request, "include_text"):
+            documents = documents.defer("text")
+        return documents
+
+    def get_serializer_class(self):
+        if self.action == "list" and not flag(self.request, "include_text"):
+            return DocumentListSerializer
+        return DocumentSerializer
+
+    @extend_schema(
+        request=DocumentInputSerializer(many=True),
+        responses={201: DocumentCreateResultSerializer},
+        description="Create one document (an object) or several (a list). A text already in "
+        "the collection is not duplicated: it is reported under `duplicates`.",
+    )
+    def create(self, request: Request) -> Response:
+        many = isinstance(request.data, list)
+        serializer = DocumentInputSerializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data if many else [serializer.validated_data]
+        created, duplicates, errors = [], [], {}
+        with transaction.atomic():
+            for index, item in enumerate(items):
+                fields = dict(item)
+                slug = fields.pop("collection")
+                try:
+                    collection = collection_get_or_create(slug=slug)
+                    result = document_create(
+                        collection=collection, imported_by=request.user, **fields
+                    )
+                except DjangoValidationError as exc:
+                    errors[index] = validation_detail(exc)
+                    continue
+                (created if result.created else duplicates).append(result.document)
+            if errors:
+                transaction.set_rollback(True)
+        if errors:
+            detail = errors[0] if not many else {"documents": errors}
+            return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        data = DocumentCreateResultSerializer({"created": created, "duplicates": duplicates}).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=DocumentUpdateSerializer, responses=DocumentSerializer)
+    def partial_update(self, request: Request, pk=None) -> Response:
+        document = self.get_object()
+        serializer = DocumentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            document = document_update(document=document, **serializer.validated_data)
+        return Response(DocumentSerializer(document).data)
+
+    @extend_schema(request=None, responses={202: SuggestionRunSerializer})
+    @action(detail=True, methods=["post"], permission_classes=HAS_ROLE)
+    def suggest(self, request: Request, pk=None) -> Response:
+        """Queue the suggesters on this document; poll /api/suggestion-runs/{id}/."""
+        document = self.get_object()
+        try:
+            from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
+        except ImportError:  # pragma: no cover - the suggestion service is not installed
+            raise ServiceUnavailable("Suggestions are not available on this server.") from None
+        try:
+            run = suggestion_run_start(document=document, created_by=request.user)
+        except SuggestionsUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        return Response(SuggestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,322 @@
+"""Import of the JSONL annotation export: all records checked first, then written at once.
+
+Matching and creation rules (also in README):
+- a record's document is found by `document_sha256` (the first document with that text), or
+  by `document_id` when the record carries no sha256; when no document matches and the record
+  carries `document_text` (export with include_text=1), the document is created in
+  `document_collection` (default "imported") with the exported title and source URL;
+- `created_by` is matched by username; unknown users are created as inactive placeholders
+  (no usable password, no role) so authorship survives; an admin may activate them later;
+- `created_at`/`updated_at`, origin, is_final, note, evidence URL and label are kept; a record
+  from a suggestion gets an accepted Suggestion carrying its score and suggester;
+- a record equal to an existing annotation (document, start, end, label, author) is skipped;
+- any bad record (reported with its line number) means nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from simple_history.utils import bulk_create_with_history
+
+from annotator.annotations.services import evidence_url_check, span_check
+from annotator.models import (
+    Annotation,
+    Label,
+    Origin,
+    Suggestion,
+    SuggestionDecision,
+    SuggestionStatus,
+)
+from corpus.models import Collection, Document, normalize_newlines, text_sha256
+from corpus.services import collection_get_or_create
+
+MAX_ERRORS = 100
+
+
+class ImportErrors(Exception):
+    """Bad records, by line number; nothing was imported."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} bad record(s); nothing was imported.")
+
+
+@dataclass
+class ImportResult:
+    annotations_created: int = 0
+    annotations_skipped: int = 0
+    documents_created: int = 0
+    users_created: list[str] = field(default_factory=list)
+
+
+def _messages(exc: ValidationError) -> dict[str, list[str]] | list[str]:
+    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+
+
+def _text(record: dict, name: str, required: bool = False) -> str:
+    value = record.get(name)
+    if value is None:
+        if required:
+            raise ValidationError({name: "This field is required."})
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({name: "Must be a string."})
+    if "\x00" in value:
+        raise ValidationError({name: "Must not contain NUL characters."})
+    return value
+
+
+def _when(record: dict, name: str):
+    value = record.get(name)
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValidationError({name: f"{value!r} is not an ISO 8601 date-time with a timezone."})
+    return parsed
+
+
+class _Importer:
+    def __init__(self) -> None:
+        self.labels = {label.slug: label for label in Label.objects.all()}
+        self.documents_by_sha: dict[str, Document] = {}
+        self.documents_by_id: dict[int, Document | None] = {}
+        self.new_documents: dict[str, Document] = {}  # sha256 -> unsaved document
+        self.collections: dict[str, Collection | str] = {}
+        self.usernames: set[str] = set()
+        self.rows: list[dict[str, Any]] = []
+
+    def document_for(self, record: dict) -> Document:
+        sha = _text(record, "document_sha256")
+        text = record.get("document_text")
+        if text is not None and (not isinstance(text, str) or "\x00" in text or not text.strip()):
+            raise ValidationError({"document_text": "Must be a non-empty string without NUL."})
+        if text is not None:
+            text = normalize_newlines(text)
+            if sha and text_sha256(text) != sha:
+                raise ValidationError({"document_text": "Does not match document_sha256."})
+            sha = sha or text_sha256(text)
+        if sha:
+            if sha not in self.documents_by_sha:
+                found = Document.objects.filter(sha256=sha).order_by("id").first()
+                if found is not None:
+                    self.documents_by_sha[sha] = found
+            if sha in self.documents_by_sha:
+                return self.documents_by_sha[sha]
+            if sha in self.new_documents:
+                return self.new_documents[sha]
+            if text is None:
+                raise ValidationError(
+                    {
+                        "document_sha256": f"No document has this text ({sha[:12]}…); export "
+                        "with include_text=1 so the import can create it."
+                    }
+                )
+            return self.document_new(record, text)
+        document_id = record.get("document_id")
+        if isinstance(document_id, bool) or not isinstance(document_id, int):
+            raise ValidationError(
+                {"document_id": "Give document_sha256 or an integer document_id."}
+            )
+        if document_id not in self.documents_by_id:
+            self.documents_by_id[document_id] = Document.objects.filter(pk=document_id).first()
+        found = self.documents_by_id[document_id]
+        if found is None:
+            raise ValidationError({"document_id": f"Unknown document {document_id}."})
+        return found
+
+    def document_new(self, record: dict, text: str) -> Document:
+        slug = _text(record, "document_collection") or "imported"
+        title = _text(record, "document_title") or text.strip().splitlines()[0][:500]
+        document = Document(
+            title=title[:500],
+            text=text,
+            source_url=_text(record, "document_source_url"),
+            sha256=text_sha256(text),
+            metadata={"imported_from": "annotation export"},
+        )
+        document._collection_slug = slug
+        self.new_documents[document.sha256] = document
+        return document
+
+    def check(self, record: Any) -> None:
+        if not isinstance(record, dict):
+            raise ValidationError("A record must be a JSON object.")
+        document = self.document_for(record)
+        start, end = record.get("start"), record.get("end")
+        quote = record.get("quote")
+        if quote is not None and not isinstance(quote, str):
+            raise ValidationError({"quote": "Must be a string."})
+        quote = span_check(document=document, start=start, end=end, quote=quote)
+        label = self.labels.get(_text(record, "label", required=True))
+        if label is None:
+            raise ValidationError({"label": f"Unknown label {record['label']!r}."})
+        username = _text(record, "created_by", required=True).strip()
+        if not username or len(username) > 150:
+            raise ValidationError({"created_by": "A username of 1 to 150 characters is needed."})
+        origin = record.get("origin") or Origin.MANUAL
+        if origin not in Origin.values:
+            raise ValidationError({"origin": f"Unknown origin {origin!r}."})
+        is_final = record.get("is_final", False)
+        if not isinstance(is_final, bool):
+            raise ValidationError({"is_final": "Must be true or false."})
+        score = record.get("suggestion_score")
+        if score is not None and (
+            isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1
+        ):
+            raise ValidationError({"suggestion_score": "Must be a number from 0 to 1."})
+        self.usernames.add(username)
+        self.rows.append(
+            {
+                "document": document,
+                "start": start,
+                "end": end,
+                "quote": quote,
+                "label": label,
+                "note": _text(record, "note"),
+                "evidence_url": evidence_url_check(_text(record, "evidence_url")),
+                "username": username,
+                "created_at": _when(record, "created_at"),
+                "updated_at": _when(record, "updated_at"),
+                "origin": origin,
+                "is_final": is_final,
+                "suggestion_score": score,
+                "suggester": _text(record, "suggester"),
+            }
+        )
+
+    def write(self, result: ImportResult) -> None:
+        users = self.users(result)
+        for document in self.new_documents.values():
+            document.collection = collection_get_or_create(slug=document._collection_slug)
+            document.save()
+            self.documents_by_sha[document.sha256] = document
+            result.documents_created += 1
+        existing = set(
+            Annotation.objects.filter(
+                document_id__in={row["document"].pk for row in self.rows}
+            ).values_list("document_id", "start", "end", "label_id", "created_by_id")
+        )
+        new: list[Annotation] = []
+        times: list[tuple] = []
+        for row in self.rows:
+            user = users[row["username"]]
+            key = (row["document"].pk, row["start"], row["end"], row["label"].pk, user.pk)
+            if key in existing:
+                result.annotations_skipped += 1
+                continue
+            existing.add(key)
+            suggestion = None
+            if row["origin"] == Origin.SUGGESTION and row["suggester"]:
+                suggestion = Suggestion.objects.create(
+                    document=row["document"],
+                    start=row["start"],
+                    end=row["end"],
+                    quote=row["quote"],
+                    label=row["label"],
+                    score=row["suggestion_score"] or 0.0,
+                    suggester=row["suggester"],
+                    suggester_version="imported",
+                    status=SuggestionStatus.ACCEPTED,
+                    decided_by=user,
+                    decided_at=row["created_at"],
+                )
+            new.append(
+                Annotation(
+                    document=row["document"],
+                    start=row["start"],
+                    end=row["end"],
+                    quote=row["quote"],
+                    label=row["label"],
+                    note=row["note"],
+                    evidence_url=row["evidence_url"],
+                    created_by=user,
+                    origin=row["origin"],
+                    suggestion=suggestion,
+                    is_final=row["is_final"],
+                )
+            )
+            times.append((row["created_at"], row["updated_at"]))
+        created = bulk_create_with_history(new, Annotation, batch_size=2000)
+        # auto_now/auto_now_add set the clock on insert; keep the exported times instead.
+        keep = []
+        for annotation, (created_at, updated_at) in zip(created, times, strict=True):
+            if created_at or updated_at:
+                annotation.created_at = created_at or annotation.created_at
+                annotation.updated_at = updated_at or created_at or annotation.updated_at
+                keep.append(annotation)
+        if keep:
+            Annotation.objects.bulk_update(keep, ["created_at", "updated_at"], batch_size=2000)
+        SuggestionDecision.objects.bulk_create(
+            [
+                SuggestionDecision(
+                    suggestion=a.suggestion,
+                    reviewer_id=a.created_by_id,
+                    status=SuggestionStatus.ACCEPTED,
+                    annotation=a,
+                    decided_at=a.suggestion.decided_at or timezone.now(),
+                )
+                for a in created
+                if a.suggestion is not None
+            ],
+            batch_size=2000,
+        )
+        result.annotations_created = len(created)
+
+    def users(self, result: ImportResult) -> dict[str, Any]:
+        User = get_user_model()
+        found = {
+            user.get_username(): user
+            for user in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": self.usernames})
+        }
+        for username in sorted(self.usernames - set(found)):
+            user = User(**{User.USERNAME_FIELD: username}, is_active=False)
+            user.set_unusable_password()
+            user.save()
+            found[username] = user
+            result.users_created.append(username)
+        return found
+
+
+def annotations_import(*, lines: Iterable[str | bytes]) -> ImportResult:
+    """Import JSONL export records; raise ImportErrors (by line) and write nothing if any is bad."""
+    importer = _Importer()
+    errors: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError:
+                errors.append({"line": number, "errors": ["Not UTF-8 text."]})
+                continue
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            errors.append({"line": number, "errors": [f"Not valid JSON: {exc}."]})
+        else:
+            try:
+                importer.check(record)
+            except ValidationError as exc:
+                errors.append({"line": number, "errors": _messages(exc)})
+        if len(errors) >= MAX_ERRORS:
+            errors.append({"line": number, "errors": ["Too many errors; stopped here."]})
+            break
+    if not errors and not importer.rows:
+        errors.append({"line": 0, "errors": ["No records found."]})
+    if errors:
+        raise ImportErrors(errors)
+    result = ImportResult()
+    with transaction.atomic():
+        importer.write(result)
+    return result

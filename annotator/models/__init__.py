@@ -1,0 +1,38 @@
+"""The annotator app's models, one module per capability; import them from here.
+
+The app label stays `annotator` and the migrations are unchanged.
+"""
+
+from annotator.models.annotations import (
+    Annotation,
+    DeletedAnnotation,
+    Label,
+    Origin,
+    http_url_validator,
+)
+from annotator.models.review import AgreementReport, Assignment, AssignmentStatus
+from annotator.models.suggestions import (
+    RunStatus,
+    SuggesterModel,
+    Suggestion,
+    SuggestionDecision,
+    SuggestionRun,
+    SuggestionStatus,
+)
+
+__all__ = [
+    "AgreementReport",
+    "Annotation",
+    "Assignment",
+    "AssignmentStatus",
+    "DeletedAnnotation",
+    "Label",
+    "Origin",
+    "RunStatus",
+    "SuggesterModel",
+    "Suggestion",
+    "SuggestionDecision",
+    "SuggestionRun",
+    "SuggestionStatus",
+    "http_url_validator",
+]

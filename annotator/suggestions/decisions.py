@@ -1,0 +1,79 @@
+"""Reviewers' decisions on suggestions: accept (creates an annotation) or reject."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotator.annotations.services import annotation_create
+from annotator.models import Annotation, Label, Origin
+from annotator.models.suggestions import Suggestion, SuggestionDecision, SuggestionStatus
+
+
+def _open_for(user, suggestion_id: int) -> Suggestion:
+    """Lock the suggestion and check this user may still decide it.
+
+    In an open collection the first decision closes a suggestion for everyone; in a
+    blind-review collection it stays open for reviewers who have not decided it yet.
+    """
+    # Lock the suggestion and its document as before; not the collection row, which every
+    # decision in the collection would otherwise wait on (PostgreSQL locks joined rows).
+    current = (
+        Suggestion.objects.select_for_update(of=("self", "document"))
+        .select_related("document__collection")
+        .get(pk=suggestion_id)
+    )
+    if current.status != SuggestionStatus.PENDING:
+        raise ValidationError(f"This suggestion was already {current.status}.")
+    mine = current.decisions.filter(reviewer=user).values_list("status", flat=True).first()
+    if mine:
+        raise ValidationError(f"You already {mine} this suggestion.")
+    return current
+
+
+def _decide(current: Suggestion, user, status: str, annotation: Annotation | None = None) -> None:
+    now = timezone.now()
+    SuggestionDecision.objects.create(
+        suggestion=current, reviewer=user, status=status, annotation=annotation, decided_at=now
+    )
+    if not current.document.collection.blind_review:
+        current.status = status
+        current.decided_by = user
+        current.decided_at = now
+        current.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+@transaction.atomic
+def suggestion_accept(
+    *,
+    suggestion: Suggestion,
+    user,
+    start: int | None = None,
+    end: int | None = None,
+    label: Label | str | None = None,
+    note: str = "",
+    evidence_url: str = "",
+) -> Annotation:
+    """Turn an open suggestion into the user's annotation, optionally with adjusted bounds."""
+    current = _open_for(user, suggestion.pk)
+    annotation = annotation_create(
+        document=current.document,
+        created_by=user,
+        start=current.start if start is None else start,
+        end=current.end if end is None else end,
+        label=label or current.label,
+        note=note,
+        evidence_url=evidence_url,
+        origin=Origin.SUGGESTION,
+        suggestion=current,
+    )
+    _decide(current, user, SuggestionStatus.ACCEPTED, annotation)
+    return annotation
+
+
+@transaction.atomic
+def suggestion_reject(*, suggestion: Suggestion, user) -> Suggestion:
+    current = _open_for(user, suggestion.pk)
+    _decide(current, user, SuggestionStatus.REJECTED)
+    return current

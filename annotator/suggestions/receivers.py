@@ -1,0 +1,58 @@
+"""Signal receivers: queue suggestions for imported documents; retrain after N decisions."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from corpus.signals import documents_created
+
+logger = logging.getLogger(__name__)
+
+
+def queue_suggestions_for_import(sender, document_ids: list[int], collection, **kwargs) -> None:
+    """Sent inside the import's transaction: queue after it commits, one run per document."""
+    if not settings.SUGGEST_ON_IMPORT or not document_ids:
+        return
+    transaction.on_commit(lambda: _start_runs(list(document_ids)))
+
+
+def _start_runs(document_ids: list[int]) -> None:
+    from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
+    from corpus.models import Document
+
+    for document in Document.objects.filter(pk__in=document_ids):
+        try:
+            suggestion_run_start(document=document)
+        except SuggestionsUnavailable as exc:
+            # Importing must not fail because the broker is down; the run shows the error.
+            logger.warning("No suggestions for imported documents: %s", exc)
+            return
+
+
+def retrain_after_decisions(sender, instance, created=False, **kwargs) -> None:
+    if created:
+        transaction.on_commit(_queue_retrain_if_due)
+
+
+def _queue_retrain_if_due() -> None:
+    from annotator.enqueue import SUGGESTIONS_TRAIN, task
+    from annotator.suggestions.learning import suggester_retrain_due
+
+    try:
+        if suggester_retrain_due():
+            task(SUGGESTIONS_TRAIN).apply_async(retry=False)
+    except Exception as exc:  # a decision must never fail because training cannot be queued
+        logger.warning("Could not queue retraining: %s", exc)
+
+
+def connect() -> None:
+    from annotator.models import SuggestionDecision
+
+    documents_created.connect(queue_suggestions_for_import, dispatch_uid="annotator-suggest-import")
+    post_save.connect(
+        retrain_after_decisions, sender=SuggestionDecision, dispatch_uid="annotator-retrain"
+    )

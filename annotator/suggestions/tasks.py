@@ -1,0 +1,53 @@
+"""Celery entry points for suggestions: ids in, one service call.
+
+Every task here keeps its name from before the move (annotator.tasks.suggestions_*, see
+annotator/enqueue.py), so settings route it to the `suggestions` queue and messages queued
+by an older version still run.
+acks_late and reject_on_worker_lost are on globally: a task whose worker dies is delivered
+again, which is safe because suggestions_create replaces its own pending suggestions.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from annotator.enqueue import SUGGESTIONS_CREATE, SUGGESTIONS_RUN, SUGGESTIONS_TRAIN
+from annotator.suggestions import learning, runs
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name=SUGGESTIONS_CREATE, **RETRY)
+def suggestions_create(
+    document_id: int, suggester: str | None = None, run_id: int | None = None
+) -> int:
+    return runs.suggestions_create(document_id=document_id, suggester=suggester, run_id=run_id)
+
+
+@shared_task(name=SUGGESTIONS_RUN, **RETRY)
+def suggestions_run(run_id: int) -> int:
+    """Fan a collection run out into per-document tasks (progress lives on the run row)."""
+    return runs.suggestion_run_fan_out(run_id=run_id)
+
+
+@shared_task(name=SUGGESTIONS_TRAIN, **RETRY)
+def suggestions_train() -> int | None:
+    model = learning.suggester_train()
+    return None if model is None else model.version
+
+
+@worker_ready.connect
+def recover_interrupted_runs(sender=None, **kwargs) -> None:
+    """The embedded filesystem broker does not redeliver a killed worker's task: requeue it."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        runs.suggestion_runs_recover()

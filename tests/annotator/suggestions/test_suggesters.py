@@ -1,0 +1,311 @@
+"""Suggesters on plain strings: offsets are code points, spans and rationales make sense."""
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from annotator.suggestions.suggesters import disputed, http, learned, propaganda, sourced, training
+from annotator.suggestions.suggesters.base import (
+    SpanSuggestion,
+    SuggesterError,
+    chunks,
+    segmentation,
+)
+from annotator.suggestions.suggesters.cues import DATA_DIR as DATA
+from annotator.suggestions.suggesters.evaluation import evaluate
+from corpus.models import normalize_newlines
+from tests.factories import EMOJI_TEXT
+
+ASTRAL = "🇰🇵😀𝔘𝔫𝔦 "
+
+
+def spans_of(module, text):
+    return [(text[s.start : s.end], s) for s in module.suggest(text)]
+
+
+def test_sourced_said_span_is_the_claim_and_rationale_names_source():
+    text = "Kim said he wanted closer ties with Moscow."
+    [(quote, span)] = spans_of(sourced, text)
+    assert quote == "he wanted closer ties with Moscow"
+    assert span.label == "sourced"
+    assert "Kim" in span.rationale and "said" in span.rationale
+
+
+@pytest.mark.parametrize(
+    ("text", "claim", "source"),
+    [
+        (
+            "According to US officials, the deal was signed in March.",
+            "the deal was signed in March",
+            "US officials",
+        ),
+        (
+            "The deal was signed in March, according to US officials.",
+            "The deal was signed in March",
+            "US officials",
+        ),
+        (
+            "Troops crossed the river at dawn, per KCNA Watch.",
+            "Troops crossed the river at dawn",
+            "KCNA Watch",
+        ),
+        (
+            "“The alliance will not bend,” said Dr. Soo-jin Park, an analyst.",
+            "The alliance will not bend",
+            "Soo-jin Park",
+        ),
+        (
+            "Officials say the convoy was hit twice overnight.",
+            "the convoy was hit twice overnight",
+            "Officials",
+        ),
+        (
+            "Troops crossed the river at dawn, a NATO spokesperson said.",
+            "Troops crossed the river at dawn",
+            "NATO spokesperson",
+        ),
+    ],
+)
+def test_sourced_patterns(text, claim, source):
+    found = spans_of(sourced, text)
+    assert [q for q, _ in found] == [claim]
+    assert source in found[0][1].rationale
+
+
+def test_sourced_ignores_possessive_and_plain_sentences():
+    assert sourced.suggest("North Korea’s reported combat losses rose sharply this week.") == []
+    assert sourced.suggest("The river was calm and the bridge stood.") == []
+
+
+def test_offsets_are_code_points_after_astral_characters():
+    text = ASTRAL * 3 + "Officials said the troops moved north overnight. " + ASTRAL
+    for module in (sourced, disputed, propaganda):
+        for span in module.suggest(text):
+            assert text[span.start : span.end].strip() == text[span.start : span.end]
+    [(quote, _)] = spans_of(sourced, text)
+    assert quote == "the troops moved north overnight"
+    emoji = normalize_newlines(EMOJI_TEXT)
+    quotes = [q for q, _ in spans_of(disputed, emoji)]
+    assert quotes == ["Café owners 😀 reportedly denied it — “a lie”, per Zoë."]
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Six soldiers were reportedly killed in action.", "reportedly"),
+        ("He allegedly ordered the strike himself.", "allegedly"),
+        ("Russia is thought to be providing oil and cash.", "is thought to"),
+        ("The ministry has denied sending any troops abroad.", "has denied"),
+        ("There were unconfirmed reports of a strike on a depot.", "unconfirmed"),
+        ("The move sparked speculation about a new offensive.", "speculation"),
+        ("There have been credible reports of heavy losses.", "credible reports"),
+        ("The army claims it destroyed forty tanks.", "claims"),
+    ],
+)
+def test_disputed_cues(text, cue):
+    [(quote, span)] = spans_of(disputed, text)
+    assert quote == text
+    assert f"'{cue}'" in span.rationale
+
+
+def test_disputed_names_who_denies():
+    [(_, span)] = spans_of(disputed, "North Korea has long denied sending combat troops abroad.")
+    assert "Denied by North Korea" in span.rationale
+    text = "Aid arrived.\nWhile North Korea has long denied sending troops, images show them."
+    [(_, span)] = spans_of(disputed, text)
+    assert "Denied by North Korea (cue: 'has long denied')" in span.rationale
+
+
+def test_propaganda_names_technique_and_takes_whole_short_quote():
+    text = "State media praised the “heroic sacrifice” of the men against “Western imperialist aggression.”"
+    found = {q: s.rationale for q, s in spans_of(propaganda, text)}
+    assert "loaded language" in found["heroic sacrifice"]
+    assert "name calling" in found["Western imperialist aggression."]
+
+
+@pytest.mark.parametrize(
+    ("text", "technique"),
+    [
+        ("They are a pariah state.", "name calling"),
+        ("Justice is sure to win, he wrote.", "slogan"),
+        ("They will defend the homeland.", "flag-waving"),
+        ("A dangerous escalation looms.", "appeal to fear"),
+        ("It was an all-out struggle.", "exaggeration"),
+    ],
+)
+def test_propaganda_techniques(text, technique):
+    assert any(technique in s.rationale for s in propaganda.suggest(text))
+
+
+def test_propaganda_lexicon_is_a_data_file():
+    data = json.loads((DATA / "propaganda.json").read_text(encoding="utf-8"))
+    assert {"loaded language", "name calling", "slogan", "flag-waving"} <= set(data["techniques"])
+
+
+def test_segmentation_offsets_match_text_with_emoji():
+    text = "Café 😀 said it. 𝔘𝔫𝔦 denied it!\nSecond para here. And more."
+    sentences = segmentation(text).sentences()
+    assert [text[s:e] for s, e in sentences] == [
+        "Café 😀 said it.",
+        "𝔘𝔫𝔦 denied it!",
+        "Second para here.",
+        "And more.",
+    ]
+
+
+def test_chunks_keep_offsets_and_cut_at_paragraphs():
+    text = "\n".join(f"Paragraph {i} 😀 text." for i in range(200))
+    pieces = chunks(text, 500)
+    assert len(pieces) > 1
+    assert all(len(piece) <= 500 for _, piece in pieces)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(text[offset : offset + len(piece)] == piece for offset, piece in pieces)
+    assert all(piece.endswith("\n") for _, piece in pieces[:-1])
+
+
+def test_learned_is_silent_without_a_promoted_model(monkeypatch):
+    monkeypatch.setattr(learned, "loader", lambda: None)
+    learned.reset()
+    assert learned.suggest("Officials said the troops arrived.") == []
+    assert learned.version == "none"
+
+
+def test_learned_uses_the_promoted_model(monkeypatch):
+    examples = [
+        training.Example("Officials said the troops arrived.", "sourced", True),
+        training.Example("Analysts said the border was closed.", "sourced", True),
+        training.Example("The river was calm.", None, False),
+        training.Example("Bread costs more this year.", None, False),
+    ] * 3
+    artifact = training.dumps(training.train(examples))
+    monkeypatch.setattr(learned, "loader", lambda: (7, artifact))
+    learned.reset()
+    text = "The river was calm. Officials said the troops arrived."
+    found = learned.suggest(text)
+    assert [(text[s.start : s.end], s.label) for s in found] == [
+        ("Officials said the troops arrived.", "sourced")
+    ]
+    assert learned.version == "7" and "v7" in found[0].rationale
+    learned.reset()
+
+
+class StubHandler(BaseHTTPRequestHandler):
+    answers: list = []
+    received: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        StubHandler.received.append(body)
+        status, payload = StubHandler.answers.pop(0)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload if isinstance(payload, bytes) else json.dumps(payload).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stub_server(settings):
+    server = HTTPServer(("127.0.0.1", 0), StubHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    StubHandler.answers, StubHandler.received = [], []
+    settings.SUGGESTER_HTTP_URL = f"http://127.0.0.1:{server.server_port}/suggest"
+    yield StubHandler
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_suggester_posts_text_and_reads_spans(stub_server):
+    text = "😀 Officials said so."
+    stub_server.answers = [
+        (200, {"spans": [{"start": 2, "end": 11, "label": "sourced", "score": 0.9}]})
+    ]
+    assert http.suggest(text) == [SpanSuggestion(2, 11, "sourced", 0.9, "From the HTTP suggester.")]
+    assert stub_server.received == [{"text": text}]
+
+
+def test_http_suggester_retries_server_errors(stub_server, monkeypatch):
+    monkeypatch.setattr(http, "BACKOFF_SECONDS", 0)
+    stub_server.answers = [(503, {}), (200, {"spans": []})]
+    assert http.suggest("text") == []
+    assert len(stub_server.received) == 2
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"nope": []}, '"spans" list'),
+        ({"spans": [{"start": 0, "end": 99, "label": "sourced"}]}, "outside the text"),
+        ({"spans": [{"start": 0, "end": 2, "label": "gossip"}]}, "unknown label 'gossip'"),
+        ({"spans": [{"start": "0", "end": 2, "label": "sourced"}]}, "must be integers"),
+        (b"not json", "did not answer JSON"),
+    ],
+)
+def test_http_suggester_refuses_bad_answers_clearly(stub_server, payload, message):
+    stub_server.answers = [(200, payload)]
+    with pytest.raises(SuggesterError, match=message):
+        http.suggest("some text")
+
+
+def test_http_suggester_times_out_and_names_url(settings, monkeypatch):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts, never answers
+    settings.SUGGESTER_HTTP_URL = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    settings.SUGGESTER_HTTP_TIMEOUT = 0.2
+    monkeypatch.setattr(http, "BACKOFF_SECONDS", 0)
+    with pytest.raises(SuggesterError, match="failed after 3 attempts"):
+        http.suggest("text")
+    listener.close()
+
+
+def test_http_suggester_is_a_no_op_without_url(settings):
+    settings.SUGGESTER_HTTP_URL = ""
+    assert http.suggest("Officials said so.") == []
+
+
+def test_evaluate_exact_and_overlap():
+    records = [
+        {
+            "text": "x" * 50,
+            "spans": [
+                {"start": 0, "end": 10, "label": "sourced"},
+                {"start": 20, "end": 30, "label": "disputed"},
+            ],
+        }
+    ]
+    predictions = [[(0, 10, "sourced"), (22, 28, "disputed"), (40, 45, "disputed")]]
+    scores = evaluate(records, predictions)
+    assert scores["exact"]["sourced"]["f1"] == 1.0
+    assert scores["exact"]["disputed"]["precision"] == 0.0
+    assert scores["overlap"]["disputed"]["precision"] == 0.5
+    assert scores["overlap"]["disputed"]["recall"] == 1.0
+    assert scores["exact"]["micro"]["precision"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HEROIC defenders and Brutal thugs; heroic-ish is not a match.",
+        # Lowercasing "İ" makes two code points: the original text is matched instead.
+        "İstanbul's BRUTAL regime, Heroic Defenders.",
+        "Emoji 😀 then Heroic 🎖️ defenders.",
+    ],
+)
+def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
+    from annotator.suggestions.suggesters.cues import Terms, lowered_text
+
+    terms = Terms([r"heroic(?: \w+)?", "brutal", r"thugs?(?=\W)"])
+    expected = [m.span() for m in re.finditer(terms.ignorecase.pattern, text, re.IGNORECASE)]
+    got = list(terms.spans(text, lowered_text(text)))
+    assert got == expected and got
+    start, end = got[0]
+    assert text[start:end].lower().startswith(("heroic", "brutal"))

@@ -211,6 +211,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Outbound fetches (archived evidence, import by URL, webhooks): public addresses only,
+# unless FETCH_ALLOW_PRIVATE (tests and local use). Limits per fetch.
+FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
+FETCH_TIMEOUT = env_int("FETCH_TIMEOUT", 20)
+
 # Celery. The embedded default needs no server: kombu's filesystem transport in DATA_DIR.
 _broker_dir = DATA_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

@@ -64,8 +64,15 @@ class Channel(kombu_sqla.Channel):
 
         return engine
 
+    def _queue_id(self, queue: str) -> int:
+        """The queue's row id, looked up once per channel (kombu looks it up per message)."""
+        ids = self.__dict__.setdefault("_queue_ids", {})
+        if queue not in ids:
+            ids[queue] = self._get_or_create(queue).id
+        return ids[queue]
+
     def _get(self, queue):
-        queue_row = self._get_or_create(queue)
+        queue_id = self._queue_id(queue)
         session = self.session
         try:
             if session.bind.name == "sqlite":
@@ -73,7 +80,7 @@ class Channel(kombu_sqla.Channel):
             message = (
                 session.query(self.message_cls)
                 .with_for_update()
-                .filter(self.message_cls.queue_id == queue_row.id)
+                .filter(self.message_cls.queue_id == queue_id)
                 .filter(self.message_cls.visible != False)  # noqa: E712 (SQL, not Python)
                 .order_by(self.message_cls.sent_at, self.message_cls.id)
                 .first()

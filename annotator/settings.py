@@ -236,8 +236,10 @@ elif CELERY_BROKER_URL.startswith("filesystem://"):
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    # Sized to the longest task (README "Task broker"): a task still running then is delivered
+    # twice, which costs work but counts nothing twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": 1,
     }

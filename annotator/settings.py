@@ -1,7 +1,7 @@
 """Settings for the claim annotator.
 
 Everything is read from the environment through the small helpers below; the defaults
-let a fresh checkout run (SQLite, a filesystem Celery broker, DEBUG on). Production
+let a fresh checkout run (SQLite, an SQLite Celery broker, DEBUG on). Production
 differs only by environment variables (see README.md).
 """
 

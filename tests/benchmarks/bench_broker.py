@@ -32,12 +32,13 @@ def connection(url: str, folder: str):
     if url.startswith("sqla+"):
         options["busy_timeout"] = 30
     if url.startswith("filesystem://"):
-        for sub in ("in", "processed"):
+        for sub in ("in", "processed", "control"):
             Path(folder, sub).mkdir(parents=True, exist_ok=True)
         options.update(
             data_folder_in=f"{folder}/in",
             data_folder_out=f"{folder}/in",
             processed_folder=f"{folder}/processed",
+            control_folder=f"{folder}/control",
             store_processed=False,
         )
     return Connection(url, transport_options=options)

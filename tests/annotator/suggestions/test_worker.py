@@ -1,6 +1,6 @@
 """A real Celery worker process (solo pool) on the configured broker and the test database.
 
-Runs on the embedded filesystem broker by default and on Redis with
+Runs on the embedded SQLite broker by default and on Redis with
 CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (CI runs both).
 """
 

@@ -182,7 +182,11 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
         assert len(children) == 2, commands
         assert any("celery" in c and "worker" in c for c in commands), commands
         assert any("runserver" in c for c in commands), commands
-        assert (tmp_path / "broker.sqlite3").exists()  # the embedded SQLite broker
+        # The worker connects to the embedded SQLite broker, which creates its file.
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "broker.sqlite3").exists():
+            assert time.monotonic() < deadline, "the worker did not open the SQLite broker"
+            time.sleep(0.2)
         # A killed worker is started again; the web server keeps answering meanwhile.
         worker = next(p for p, c in zip(children, commands, strict=True) if "celery" in c)
         os.kill(worker, signal.SIGKILL)

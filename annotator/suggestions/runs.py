@@ -1,4 +1,5 @@
-"""Suggestion runs: starting them, the idempotent per-document body of the task, recovery."""
+"""Suggestion runs: starting them and the idempotent per-document body of the task (progress,
+counting and recovery: progress.py)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,13 @@
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
+
+# sqla+ / sqlalchemy+ broker URLs (the embedded default) use kombu's SQLAlchemy transport
+# with the safeguards of annotator/broker.py.
+TRANSPORT_ALIASES["sqla"] = TRANSPORT_ALIASES["sqlalchemy"] = "annotator.broker:Transport"
 
 app = Celery("annotator")
 app.config_from_object("django.conf:settings", namespace="CELERY")

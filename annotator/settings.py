@@ -1,7 +1,7 @@
 """Settings for the claim annotator.
 
 Everything is read from the environment through the small helpers below; the defaults
-let a fresh checkout run (SQLite, a filesystem Celery broker, DEBUG on). Production
+let a fresh checkout run (SQLite, an SQLite Celery broker, DEBUG on). Production
 differs only by environment variables (see README.md).
 """
 
@@ -217,10 +217,16 @@ FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
 FETCH_TIMEOUT = env_int("FETCH_TIMEOUT", 20)
 
-# Celery. The embedded default needs no server: kombu's filesystem transport in DATA_DIR.
+# Celery. The embedded default needs no server: kombu's SQLAlchemy transport on its own SQLite
+# file in DATA_DIR (annotator/broker.py). `filesystem://` still works when set explicitly.
 _broker_dir = DATA_DIR / "broker"
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}")
+# A process asks for its next task this often (kombu's default, 1 s, costs up to a second per
+# task); see README "Task broker" for the measurements behind 0.05 s.
+_BROKER_POLLING = 0.05
+if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": _BROKER_POLLING, "busy_timeout": 30}
+elif CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("in", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -229,16 +235,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
-        # A process asks for its next task this often (kombu's default, 1 s, costs up to a
-        # second per task). Measured on 1,000 documents with 2 processes: 0.1 s gave 18 docs/s,
-        # 0.05 s 34 docs/s (0.6% of a core when idle) with tag + undo under 110 ms meanwhile,
-        # 0.02 s 48 docs/s but 1.4% idle and writes waiting up to 240 ms on SQLite's lock.
-        "polling_interval": 0.05,
+        # Measured on 1,000 documents with 2 processes: 0.1 s gave 18 docs/s, 0.05 s 34 docs/s
+        # (0.6% of a core when idle) with tag + undo under 110 ms meanwhile, 0.02 s 48 docs/s
+        # but 1.4% idle and writes waiting up to 240 ms on SQLite's lock.
+        "polling_interval": _BROKER_POLLING,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    # Sized to the longest task (README "Task broker"): a task still running then is delivered
+    # twice, which costs work but counts nothing twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": 1,
     }

@@ -17,6 +17,7 @@ from annotator.models.suggestions import (
     Suggestion,
     SuggestionDecision,
     SuggestionRun,
+    SuggestionRunDocument,
     SuggestionStatus,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "Suggestion",
     "SuggestionDecision",
     "SuggestionRun",
+    "SuggestionRunDocument",
     "SuggestionStatus",
     "http_url_validator",
 ]

@@ -54,6 +54,26 @@ class SuggestionRun(models.Model):
         return f"Run {self.pk} ({self.status})"
 
 
+class SuggestionRunDocument(models.Model):
+    """One document of a run, recorded in the transaction that stores its suggestions and counts
+    it: a document delivered twice is counted once, and recovery queues only the others."""
+
+    run = models.ForeignKey(SuggestionRun, on_delete=models.CASCADE, related_name="done")
+    # Not a foreign key: a document deleted before its task ran is still counted as done.
+    document_id = models.BigIntegerField()
+    suggestions_created = models.PositiveIntegerField(default=0)
+    failed = models.BooleanField(default=False)
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "document_id"], name="run_document_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id}, document {self.document_id}"
+
+
 class Suggestion(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="suggestions")
     start = models.PositiveIntegerField()

@@ -1,4 +1,5 @@
-"""Suggestion runs: starting them, the idempotent per-document body of the task, recovery."""
+"""Suggestion runs: starting them and the idempotent per-document body of the task (progress,
+counting and recovery: progress.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Least
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 
 from annotator.enqueue import SUGGESTIONS_CREATE, SUGGESTIONS_RUN, task
 from annotator.models import (
     Annotation,
     Label,
-    RunStatus,
     Suggestion,
     SuggestionDecision,
     SuggestionRun,
     SuggestionStatus,
+)
+from annotator.suggestions.progress import (
+    document_done,
+    run_document_done,
+    run_fail,
+    run_finish,
+    run_started,
 )
 from annotator.suggestions.suggesters import suggester_get, suggester_list
 from annotator.suggestions.suggesters.base import SpanSuggestion, chunks, segmentation
@@ -91,7 +96,7 @@ def suggestion_run_start(
     try:
         broker_check()
     except SuggestionsUnavailable as exc:
-        _run_fail(run.pk, str(exc), finished=True)
+        run_fail(run.pk, str(exc), finished=True)
         raise
     transaction.on_commit(lambda: _enqueue(run.pk))
     return run
@@ -101,7 +106,7 @@ def _enqueue(run_id: int) -> None:
     run = SuggestionRun.objects.get(pk=run_id)
     try:
         if run.documents_total == 0:
-            _run_finish(run_id)
+            run_finish(run_id)
             return
         if run.document_id is not None:
             result = task(SUGGESTIONS_CREATE).apply_async(
@@ -116,88 +121,9 @@ def _enqueue(run_id: int) -> None:
             result = task(SUGGESTIONS_RUN).apply_async(kwargs={"run_id": run.pk}, retry=False)
     except Exception as exc:  # the broker went away between the check and the publish
         logger.warning("Could not queue suggestion run %s: %s", run_id, exc)
-        _run_fail(run_id, f"Suggestions are unavailable: {exc}", finished=True)
+        run_fail(run_id, f"Suggestions are unavailable: {exc}", finished=True)
         return
     SuggestionRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
-
-
-def suggestion_run_fan_out(*, run_id: int, chunk_size: int = 500) -> int:
-    """Queue one task per document of a collection run, in groups of `chunk_size`."""
-    from celery import group
-
-    run = SuggestionRun.objects.filter(pk=run_id).first()
-    if run is None or run.collection_id is None:
-        return 0
-    ids = list(
-        Document.objects.filter(collection_id=run.collection_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    # The collection may have changed since the run was created.
-    SuggestionRun.objects.filter(pk=run_id).update(documents_total=len(ids))
-    if not ids:
-        _run_finish(run_id)
-    suggester = run.suggester or None
-    for first in range(0, len(ids), chunk_size):
-        group(
-            task(SUGGESTIONS_CREATE).si(document_id=doc_id, suggester=suggester, run_id=run_id)
-            for doc_id in ids[first : first + chunk_size]
-        ).apply_async()
-    return len(ids)
-
-
-def _run_fail(run_id: int, error: str, *, finished: bool = False) -> None:
-    fields = {"status": RunStatus.FAILED}
-    if finished:
-        fields["finished_at"] = timezone.now()
-    SuggestionRun.objects.filter(pk=run_id).update(**fields)
-    SuggestionRun.objects.filter(pk=run_id, error="").update(error=error[:5000])
-
-
-def _run_started(run_id: int) -> None:
-    queued = SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED)
-    # Read first: a collection run's later documents then take no write lock (SQLite).
-    if queued.exists():
-        queued.update(status=RunStatus.RUNNING, started_at=timezone.now())
-
-
-def _run_finished(finishing: Q, *, failing: bool = False) -> dict:
-    """finished_at and status for an UPDATE: set where `finishing` holds (failed when a
-    document failed, the run failed, or `failing`), left as they are elsewhere."""
-    failed = (
-        finishing
-        if failing
-        else finishing & (Q(documents_failed__gt=0) | Q(status=RunStatus.FAILED))
-    )
-    return {
-        "finished_at": Case(When(finishing, then=Value(timezone.now())), default=F("finished_at")),
-        "status": Case(
-            When(failed, then=Value(RunStatus.FAILED)),
-            When(finishing, then=Value(RunStatus.SUCCEEDED)),
-            default=F("status"),
-        ),
-    }
-
-
-def _run_document_done(run_id: int, *, created: int, failed: bool) -> None:
-    """Count a document; the update that counts the last one also finishes the run.
-
-    One UPDATE whose right-hand sides all read the row as it was, so only one task finishes
-    the run however many count at once.
-    """
-    last = Q(finished_at__isnull=True) & Q(documents_done__gte=F("documents_total") - 1)
-    SuggestionRun.objects.filter(pk=run_id).update(
-        documents_done=Least(F("documents_done") + 1, F("documents_total")),
-        documents_failed=F("documents_failed") + int(failed),
-        suggestions_created=F("suggestions_created") + created,
-        **_run_finished(last, failing=failed),
-    )
-
-
-def _run_finish(run_id: int) -> None:
-    """Finish the run if every document is done (a run with none, or counted elsewhere)."""
-    done = Q(finished_at__isnull=True) & Q(documents_done__gte=F("documents_total"))
-    SuggestionRun.objects.filter(pk=run_id).update(**_run_finished(done))
 
 
 def suggester_spans(module, text: str) -> list[SpanSuggestion]:
@@ -221,7 +147,9 @@ def suggestions_create(
     again. A suggester that raises marks the run failed; the others still run.
     """
     if run_id is not None:
-        _run_started(run_id)
+        if document_done(run_id, document_id):
+            return 0  # delivered again: this run already has this document
+        run_started(run_id)
     row = (
         Document.objects.filter(pk=document_id)
         .values_list("text", "collection__blind_review")
@@ -229,12 +157,12 @@ def suggestions_create(
     )
     if row is None:
         if run_id is not None:
-            _run_document_done(run_id, created=0, failed=False)
+            run_document_done(run_id, document_id, created=0, failed=False)
         return 0
     text, blind = row
     if len(text) > _max_chars():
         error = f"Document {document_id} has {len(text)} characters; suggestions are limited to {_max_chars()}."
-        return _document_failed(run_id, error)
+        return _document_failed(run_id, document_id, error)
     modules = [suggester_get(suggester)] if suggester else suggester_list()
     results, errors = [], []
     for module in modules:
@@ -251,32 +179,35 @@ def suggestions_create(
         blind=blind,
         results=results,
         run_id=run_id,
-        count_done=run_id is not None and not errors,
+        error=f"Document {document_id}: " + "; ".join(errors) if errors else "",
     )
-    if errors:
-        _document_failed(run_id, f"Document {document_id}: " + "; ".join(errors), created=created)
     segmentation.cache_clear()
     return created
 
 
-def _document_failed(run_id: int | None, error: str, created: int = 0) -> int:
+@transaction.atomic
+def _document_failed(run_id: int | None, document_id: int, error: str) -> int:
     logger.warning("Suggestion run %s: %s", run_id, error)
-    if run_id is not None:
-        _run_fail(run_id, error)
-        _run_document_done(run_id, created=created, failed=True)
-    return created
+    if run_id is not None and not document_done(run_id, document_id):
+        run_fail(run_id, error)
+        run_document_done(run_id, document_id, created=0, failed=True)
+    return 0
 
 
 @transaction.atomic
 def _suggestions_store(
-    *, document_id: int, text: str, blind: bool, results: list, run_id: int | None, count_done: bool
+    *, document_id: int, text: str, blind: bool, results: list, run_id: int | None, error: str
 ) -> int:
-    """Replace the named suggesters' open suggestions, in one transaction with the run's count
-    (SQLite takes one write lock per document)."""
+    """Replace the named suggesters' open suggestions, in one transaction with the run's
+    record and count of the document (SQLite takes one write lock per document). `error`:
+    what the suggesters that failed raised, if any."""
     # Lock the document so two deliveries of the same task cannot both insert.
-    if not Document.objects.select_for_update().filter(pk=document_id).exists():
-        if count_done:
-            _run_document_done(run_id, created=0, failed=False)
+    exists = Document.objects.select_for_update().filter(pk=document_id).exists()
+    if run_id is not None and document_done(run_id, document_id):
+        return 0  # another delivery stored and counted it meanwhile
+    if not exists:
+        if run_id is not None:
+            run_document_done(run_id, document_id, created=0, failed=False)
         return 0
     labels = dict(Label.objects.values_list("slug", "id"))
     names = {name for name, _, _ in results}
@@ -329,30 +260,9 @@ def _suggestions_store(
                 )
             )
     Suggestion.objects.bulk_create(rows, batch_size=1000)
-    if count_done:
-        _run_document_done(run_id, created=len(rows), failed=False)
+    if run_id is not None:
+        if error:
+            logger.warning("Suggestion run %s: %s", run_id, error)
+            run_fail(run_id, error)
+        run_document_done(run_id, document_id, created=len(rows), failed=bool(error))
     return len(rows)
-
-
-def suggestion_runs_recover() -> int:
-    """Queue again the runs a killed worker left running.
-
-    Redis and RabbitMQ deliver an unacknowledged task again by themselves; the embedded
-    filesystem broker forgets a message once a worker took it, so a worker starting on it
-    calls this. Running a document twice is harmless (pending suggestions are replaced).
-    """
-    count = 0
-    for run in SuggestionRun.objects.filter(status=RunStatus.RUNNING, finished_at__isnull=True):
-        if run.document_id is not None:
-            kwargs = {
-                "document_id": run.document_id,
-                "suggester": run.suggester or None,
-                "run_id": run.pk,
-            }
-            task(SUGGESTIONS_CREATE).apply_async(kwargs=kwargs, retry=False)
-        else:
-            task(SUGGESTIONS_RUN).apply_async(kwargs={"run_id": run.pk}, retry=False)
-        count += 1
-    if count:
-        logger.warning("Queued %s interrupted suggestion run(s) again.", count)
-    return count

@@ -4,7 +4,7 @@ Every task here keeps its name from before the move (annotator.tasks.suggestions
 annotator/enqueue.py), so settings route it to the `suggestions` queue and messages queued
 by an older version still run.
 acks_late and reject_on_worker_lost are on globally: a task whose worker dies is delivered
-again, which is safe because suggestions_create replaces its own pending suggestions.
+again, which is safe because a run records each document it stored (see progress.py).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from annotator.enqueue import SUGGESTIONS_CREATE, SUGGESTIONS_RUN, SUGGESTIONS_TRAIN
-from annotator.suggestions import learning, runs
+from annotator.suggestions import learning, progress, runs
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+EMBEDDED_BROKERS = ("sqla+", "sqlalchemy+", "filesystem://")
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,
@@ -37,7 +38,7 @@ def suggestions_create(
 @shared_task(name=SUGGESTIONS_RUN, **RETRY)
 def suggestions_run(run_id: int) -> int:
     """Fan a collection run out into per-document tasks (progress lives on the run row)."""
-    return runs.suggestion_run_fan_out(run_id=run_id)
+    return progress.suggestion_run_fan_out(run_id=run_id)
 
 
 @shared_task(name=SUGGESTIONS_TRAIN, **RETRY)
@@ -48,6 +49,7 @@ def suggestions_train() -> int | None:
 
 @worker_ready.connect
 def recover_interrupted_runs(sender=None, **kwargs) -> None:
-    """The embedded filesystem broker does not redeliver a killed worker's task: requeue it."""
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        runs.suggestion_runs_recover()
+    """The embedded brokers (SQLite, filesystem) do not redeliver a killed worker's task: queue
+    the unfinished documents of interrupted runs again. Redis and RabbitMQ redeliver."""
+    if settings.CELERY_BROKER_URL.startswith(EMBEDDED_BROKERS):
+        progress.suggestion_runs_recover()

@@ -143,8 +143,9 @@ def _rss_kb(pid: int) -> int:
 
 
 def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
-    """`manage.py serve` on the embedded defaults (SQLite, filesystem broker): the web server
-    answers, a worker runs beside it, the supervising process holds no Django, SIGTERM stops all."""
+    """`manage.py serve` on the embedded defaults (SQLite, SQLite broker): the web server
+    answers, a worker runs beside it and is restarted when killed, the supervising process
+    holds no Django, SIGTERM stops all."""
     import signal
     import socket
     import time
@@ -181,6 +182,23 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
         assert len(children) == 2, commands
         assert any("celery" in c and "worker" in c for c in commands), commands
         assert any("runserver" in c for c in commands), commands
+        # The worker connects to the embedded SQLite broker, which creates its file.
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "broker.sqlite3").exists():
+            assert time.monotonic() < deadline, "the worker did not open the SQLite broker"
+            time.sleep(0.2)
+        # A killed worker is started again; the web server keeps answering meanwhile.
+        worker = next(p for p, c in zip(children, commands, strict=True) if "celery" in c)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
+                assert page.status == 200
+            children = _children(serve.pid)
+            if len(children) == 2 and worker not in children:
+                break
+            assert time.monotonic() < deadline, "the worker was not restarted"
+            time.sleep(0.2)
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=30) == 0
         assert not any(os.path.exists(f"/proc/{pid}/cmdline") for pid in children)

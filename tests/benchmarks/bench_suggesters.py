@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_suggesters.py [--documents 10000] [--workers 2]
 
-Uses a fresh DATA_DIR (SQLite + the embedded filesystem broker) unless DATABASE_URL /
+Uses a fresh DATA_DIR (SQLite + the embedded SQLite broker) unless DATABASE_URL /
 CELERY_BROKER_URL are set, and prints:
 1. rule suggesters' throughput (MB of text per second in this one process), and the
    sentence segmentation on its own (sentencex);

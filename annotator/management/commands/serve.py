@@ -14,7 +14,10 @@ SUPERVISOR = Path(__file__).resolve().parents[2] / "supervise.py"
 
 
 class Command(BaseCommand):
-    help = "Migrate, load the demo data, then run a Celery worker and the web server (Ctrl-C stops both)."
+    help = (
+        "Migrate, load the demo data, then run a Celery worker (restarted if it stops) and the "
+        "web server (Ctrl-C stops both)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
@@ -27,7 +30,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         if not no_demo:
             call_command("demo_setup")
-        commands = [] if no_worker else [self._worker_command()]
+        processes = [] if no_worker else [self._worker()]
         web = [sys.executable, "manage.py", "runserver", addr, "--noreload"]
         if not settings.DEBUG:
             call_command("collectstatic", verbosity=0, interactive=False)
@@ -45,20 +48,20 @@ class Command(BaseCommand):
                 "--threads",
                 "4",
             ]
-        commands.append(web)
+        processes.append({"name": "web server", "command": web})
         self.stdout.write(
             f"\nReviewer UI: http://{addr}/\nAdmin:       http://{addr}/admin/\n"
             f"API docs:    http://{addr}/api/docs/\nBroker:      {settings.CELERY_BROKER_URL}\n"
-            "Press Ctrl-C to stop.\n"
+            "A worker that stops is restarted. Press Ctrl-C to stop.\n"
         )
         self.stdout.flush()
         connections.close_all()
         # This process has Django loaded; the supervisor that replaces it does not. -P keeps
         # annotator/ off sys.path (annotator/selectors.py would shadow the standard library's).
-        os.execv(sys.executable, [sys.executable, "-P", str(SUPERVISOR), json.dumps(commands)])
+        os.execv(sys.executable, [sys.executable, "-P", str(SUPERVISOR), json.dumps(processes)])
 
-    def _worker_command(self) -> list[str]:
-        return [
+    def _worker(self) -> dict:
+        command = [
             sys.executable,
             "-m",
             "celery",
@@ -73,3 +76,4 @@ class Command(BaseCommand):
             "--loglevel",
             "WARNING",
         ]
+        return {"name": "worker", "command": command, "restart": True}

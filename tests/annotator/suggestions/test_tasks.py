@@ -1,6 +1,5 @@
 """Suggestion runs and the per-document task body, with eager Celery (no worker)."""
 
-import importlib
 import io
 import json
 import time
@@ -30,32 +29,6 @@ TEXT = (
     "Officials said the troops arrived overnight. Six soldiers were reportedly killed.\n"
     "State media hailed their heroic sacrifice. 😀 The river was calm."
 )
-
-
-@pytest.fixture
-def eager():
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
-
-
-@pytest.fixture
-def labels(db):
-    """Labels and roles as migrated: transactional tests elsewhere flush them away."""
-    from django.apps import apps
-
-    module = importlib.import_module("annotator.migrations.0002_labels_and_roles")
-    module.create_labels_and_roles(apps, None)
-
-
-@pytest.fixture
-def rules_only(settings, labels):
-    settings.SUGGESTERS = [
-        "annotator.suggestions.suggesters.sourced",
-        "annotator.suggestions.suggesters.disputed",
-        "annotator.suggestions.suggesters.propaganda",
-    ]
 
 
 class Boom:

@@ -1,6 +1,6 @@
 """A real Celery worker process (solo pool) on the configured broker and the test database.
 
-Runs on the embedded filesystem broker by default and on Redis with
+Runs on the embedded SQLite broker by default and on Redis with
 CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (CI runs both).
 """
 
@@ -17,20 +17,12 @@ from django.conf import settings
 
 from annotator.models import RunStatus, Suggestion, SuggestionRun
 from annotator.suggestions.runs import suggestion_run_start
-from tests.annotator.workers import RULES, Workers, database_url, purge_queues
+from tests.annotator.workers import RULES, Workers, database_url
 from tests.factories import DocumentFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 TEXT = "Officials said the troops arrived. Six were reportedly killed in a heroic sacrifice."
-
-
-@pytest.fixture
-def workers(tmp_path):
-    purge_queues()
-    pool = Workers(tmp_path)
-    yield pool
-    pool.stop()
 
 
 def wait_for(predicate, timeout: float, workers: Workers, what: str):

@@ -52,6 +52,8 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
+# Read once here: the test runner turns settings.DEBUG off, but not this.
+DEMO_USERS_ALLOWED = DEBUG
 
 
 def _secret_key() -> str:

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import Http404
 
-from annotator.models import Annotation, Label, Origin, http_url_validator
+from annotator.models import (
+    Annotation,
+    Label,
+    Origin,
+    SuggestionDecision,
+    SuggestionStatus,
+    http_url_validator,
+)
 from annotator.permissions import can_change_annotation
 from corpus.models import Document
 
@@ -21,6 +29,61 @@ class AnnotationConflict(Exception):
             f"Annotation {current.pk} was changed meanwhile (now version {current.version}); "
             "reload it and apply your change again."
         )
+
+
+class AnnotationGone(Http404):
+    """The annotation was deleted meanwhile (a concurrent delete won the race)."""
+
+    def __init__(self, annotation_id: int) -> None:
+        self.annotation_id = annotation_id
+        super().__init__(f"Annotation {annotation_id} was deleted meanwhile.")
+
+
+class AnnotationDuplicate(ValidationError):
+    """The same person already has this span with this label (a 409 in the API and the UI)."""
+
+    def __init__(self, existing: Annotation) -> None:
+        self.existing = existing
+        super().__init__(
+            f"You already have this {existing.label.slug} span at {existing.start}-{existing.end}"
+            f" (annotation {existing.pk})."
+        )
+
+
+def annotation_duplicate_check(*, annotation: Annotation) -> None:
+    """One annotation per person, span, label (and layer: reviewers' or the final set)."""
+    existing = (
+        Annotation.objects.select_related("label")
+        .filter(
+            document_id=annotation.document_id,
+            created_by_id=annotation.created_by_id,
+            start=annotation.start,
+            end=annotation.end,
+            label_id=annotation.label_id,
+            is_final=annotation.is_final,
+        )
+        .exclude(pk=annotation.pk)
+        .first()
+    )
+    if existing is not None:
+        raise AnnotationDuplicate(existing)
+
+
+def _lock_document(document_id: int) -> None:
+    """Serialise writes on one document, so two equal spans cannot both pass the check."""
+    list(Document.objects.select_for_update().filter(pk=document_id).values_list("pk"))
+
+
+def _lock_annotation(annotation_id: int) -> Annotation:
+    current = (
+        Annotation.objects.select_for_update()
+        .select_related("document")
+        .filter(pk=annotation_id)
+        .first()
+    )
+    if current is None:
+        raise AnnotationGone(annotation_id)
+    return current
 
 
 def span_check(*, document: Document, start: Any, end: Any, quote: str | None = None) -> str:
@@ -87,7 +150,7 @@ def annotation_create(
     adjudicated_from: list[int] | None = None,
 ) -> Annotation:
     checked_quote = span_check(document=document, start=start, end=end, quote=quote)
-    return Annotation.objects.create(
+    annotation = Annotation(
         document=document,
         start=start,
         end=end,
@@ -101,6 +164,10 @@ def annotation_create(
         is_final=is_final,
         adjudicated_from=adjudicated_from or [],
     )
+    _lock_document(document.pk)
+    annotation_duplicate_check(annotation=annotation)
+    annotation.save(force_insert=True)
+    return annotation
 
 
 EDITABLE_FIELDS = {"label", "note", "evidence_url", "start", "end", "quote"}
@@ -116,9 +183,10 @@ def annotation_update(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    current = (
-        Annotation.objects.select_for_update().select_related("document").get(pk=annotation.pk)
-    )
+    moves = bool({"label", "start", "end", "quote"} & set(changes))
+    if moves:
+        _lock_document(annotation.document_id)
+    current = _lock_annotation(annotation.pk)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     if "label" in changes:
@@ -136,6 +204,8 @@ def annotation_update(
             end=current.end,
             quote=changes.get("quote"),
         )
+    if moves:
+        annotation_duplicate_check(annotation=current)
     # The row is locked, so a plain increment is safe (and history records the real number).
     current.version += 1
     current.save()
@@ -146,7 +216,7 @@ def annotation_update(
 def annotation_delete(*, annotation: Annotation, user, version: int | None = None) -> None:
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot delete another reviewer's annotation.")
-    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    current = _lock_annotation(annotation.pk)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     current._change_reason = "deleted"
@@ -167,9 +237,23 @@ def annotation_restore(*, annotation_id: int, user) -> Annotation:
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot restore another reviewer's annotation.")
     span_check(document=annotation.document, start=annotation.start, end=annotation.end)
+    _lock_document(annotation.document_id)
+    annotation_duplicate_check(annotation=annotation)
     annotation.version = (annotation.version or 0) + 1
     annotation._change_reason = "restored"
-    annotation.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            annotation.save(force_insert=True)
+    except IntegrityError:  # restored by someone else meanwhile
+        raise ValidationError("This annotation is not deleted.") from None
     Annotation.objects.filter(pk=annotation.pk).update(created_at=last.created_at)
     annotation.created_at = last.created_at
+    if annotation.suggestion_id is not None:
+        # Deleting set the accepting decision's annotation to NULL: point it back.
+        SuggestionDecision.objects.filter(
+            suggestion_id=annotation.suggestion_id,
+            reviewer_id=annotation.created_by_id,
+            status=SuggestionStatus.ACCEPTED,
+            annotation__isnull=True,
+        ).update(annotation=annotation)
     return annotation

@@ -42,6 +42,8 @@ from annotator.annotations.queue_selectors import (
 from annotator.annotations.selectors import annotation_list, document_for_user, label_list
 from annotator.annotations.services import (
     AnnotationConflict,
+    AnnotationDuplicate,
+    AnnotationGone,
     annotation_create,
     annotation_delete,
     annotation_restore,
@@ -57,6 +59,7 @@ User = get_user_model()
 QUEUE_PAGE_SIZE = 25
 SIDEBAR_LIMIT = 200
 WORKSPACE = "annotations/document.html#workspace"
+GONE = "Not saved: this annotation was deleted meanwhile."
 # The columns the page shows, in AnnotationRow / SuggestionRow order.
 ANNOTATION_FIELDS = (
     "id", "start", "end", "quote", "label_id", "note", "evidence_url", "created_by_id",
@@ -234,6 +237,8 @@ def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         annotation = annotation_create(
             document=document, created_by=request.user, **form.cleaned_data
         )
+    except AnnotationDuplicate as exc:
+        return workspace_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
         return workspace_response(request, document, status=422, error=error_text(exc))
     return workspace_response(
@@ -282,6 +287,10 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
             f"{current.label.name}, note “{current.note}”). Review it and edit again."
         )
         return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        return workspace_response(request, document, status=409, error=GONE)
+    except AnnotationDuplicate as exc:
+        return workspace_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
         form.add_error(None, error_text(exc))
         return _edit_form(request, document, annotation, form, status=422)
@@ -318,6 +327,8 @@ def annotation_remove(
             f"{exc.current.version}). Check it and delete again."
         )
         return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        return workspace_response(request, document, status=409, error=GONE)
     return workspace_response(
         request,
         document,
@@ -337,6 +348,8 @@ def annotation_undelete(
         return HttpResponse("No such deleted annotation.", status=404)
     try:
         annotation_restore(annotation_id=annotation_id, user=request.user)
+    except AnnotationDuplicate as exc:
+        return workspace_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
         return workspace_response(request, document, status=422, error=error_text(exc))
     return workspace_response(request, document, flash="Restored.")

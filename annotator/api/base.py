@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotator.annotations.services import (
     AnnotationConflict,
+    AnnotationDuplicate,
 )
 from annotator.api.imports import ImportErrors
 from annotator.api.serializers import (
@@ -27,6 +28,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The annotation changed meanwhile."
     default_code = "conflict"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        'Send the version you read: "version" in the body or an If-Match: "<version>" header.'
+    )
+    default_code = "precondition_required"
 
 
 class BodyTooLarge(exceptions.APIException):
@@ -53,6 +62,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             {"detail": str(exc), "version": exc.current.version, "current": current},
             status=status.HTTP_409_CONFLICT,
             headers={"ETag": f'"{exc.current.version}"'},
+        )
+    if isinstance(exc, AnnotationDuplicate):
+        existing = AnnotationSerializer(exc.existing).data
+        return Response(
+            {"detail": exc.messages[0], "existing": existing}, status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, DjangoValidationError):
         return Response(validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
+from annotator.annotations.selectors import document_work_is_final
 from annotator.models import (
     Annotation,
     Label,
@@ -67,6 +68,18 @@ def annotation_duplicate_check(*, annotation: Annotation) -> None:
     )
     if existing is not None:
         raise AnnotationDuplicate(existing)
+
+
+FINAL_MESSAGE = (
+    "You marked this document done under blind review, so your work on it is final; "
+    "ask a lead to reopen it."
+)
+
+
+def work_open_check(*, document: Document, user) -> None:
+    """Refuse a reviewer's change once their work on a blind-review document is final."""
+    if document_work_is_final(document=document, user=user):
+        raise ValidationError(FINAL_MESSAGE, code="final")
 
 
 def _lock_document(document_id: int) -> None:
@@ -149,6 +162,7 @@ def annotation_create(
     is_final: bool = False,
     adjudicated_from: list[int] | None = None,
 ) -> Annotation:
+    work_open_check(document=document, user=created_by)
     checked_quote = span_check(document=document, start=start, end=end, quote=quote)
     annotation = Annotation(
         document=document,
@@ -180,6 +194,7 @@ def annotation_update(
     """Apply changes if `version` is still current; raise AnnotationConflict otherwise."""
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot change another reviewer's annotation.")
+    work_open_check(document=annotation.document, user=user)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
@@ -216,6 +231,7 @@ def annotation_update(
 def annotation_delete(*, annotation: Annotation, user, version: int | None = None) -> None:
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot delete another reviewer's annotation.")
+    work_open_check(document=annotation.document, user=user)
     current = _lock_annotation(annotation.pk)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
@@ -236,6 +252,7 @@ def annotation_restore(*, annotation_id: int, user) -> Annotation:
     annotation = last.instance
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot restore another reviewer's annotation.")
+    work_open_check(document=annotation.document, user=user)
     span_check(document=annotation.document, start=annotation.start, end=annotation.end)
     _lock_document(annotation.document_id)
     annotation_duplicate_check(annotation=annotation)

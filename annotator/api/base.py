@@ -15,6 +15,7 @@ from annotator.annotations.services import (
     AnnotationConflict,
     AnnotationDuplicate,
 )
+from annotator.api.auth import IsAuthenticated
 from annotator.api.imports import ImportErrors
 from annotator.api.serializers import (
     AnnotationSerializer,
@@ -98,7 +99,7 @@ class CanAnnotate(permissions.BasePermission):
         return can_annotate(request.user)
 
 
-HAS_ROLE = [permissions.IsAuthenticated, CanAnnotate]
+HAS_ROLE = [IsAuthenticated, CanAnnotate]
 
 
 class IsLeadForWrites(permissions.BasePermission):

@@ -302,8 +302,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "annotator.api.base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "annotator.api.auth.AnonThrottle",
+        "annotator.api.auth.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
@@ -312,6 +312,8 @@ REST_FRAMEWORK = {
         "bad_token": env_str("API_THROTTLE_BAD_TOKEN", "20/minute"),
     },
 }
+# A signed-in user's API count reaches the shared cache this often per process (not per call).
+API_THROTTLE_SYNC_SECONDS = float(env_str("API_THROTTLE_SYNC_SECONDS", "1") or 1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claim annotator API",
     "DESCRIPTION": "Documents, span annotations, suggestions and exports.",

@@ -3,6 +3,7 @@ import importlib
 import pytest
 from django.core.cache import cache
 
+from annotator.api.auth import throttle_reset
 from tests.factories import EMOJI_TEXT, DocumentFactory, UserFactory
 
 
@@ -76,8 +77,10 @@ def _fresh_cache(request):
         return
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
     cache.clear()
+    throttle_reset()
     yield
     cache.clear()
+    throttle_reset()
 
 
 def _is_transactional(request) -> bool:

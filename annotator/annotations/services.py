@@ -88,9 +88,11 @@ def _lock_document(document_id: int) -> None:
 
 
 def _lock_annotation(annotation_id: int) -> Annotation:
+    # Locks the annotation and its document, as before; not the collection row (read for
+    # the blind-review rule), which every write in the collection would otherwise wait on.
     current = (
-        Annotation.objects.select_for_update()
-        .select_related("document")
+        Annotation.objects.select_for_update(of=("self", "document"))
+        .select_related("document__collection")
         .filter(pk=annotation_id)
         .first()
     )
@@ -194,7 +196,6 @@ def annotation_update(
     """Apply changes if `version` is still current; raise AnnotationConflict otherwise."""
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot change another reviewer's annotation.")
-    work_open_check(document=annotation.document, user=user)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
@@ -202,6 +203,7 @@ def annotation_update(
     if moves:
         _lock_document(annotation.document_id)
     current = _lock_annotation(annotation.pk)
+    work_open_check(document=current.document, user=user)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     if "label" in changes:
@@ -231,8 +233,8 @@ def annotation_update(
 def annotation_delete(*, annotation: Annotation, user, version: int | None = None) -> None:
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot delete another reviewer's annotation.")
-    work_open_check(document=annotation.document, user=user)
     current = _lock_annotation(annotation.pk)
+    work_open_check(document=current.document, user=user)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     current._change_reason = "deleted"

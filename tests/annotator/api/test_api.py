@@ -526,9 +526,9 @@ def test_suggestion_runs_of_hidden_documents_are_404(api, lead):
 
 
 def test_throttling_is_on(api, monkeypatch):
-    from rest_framework.throttling import UserRateThrottle
+    from annotator.api.auth import UserThrottle
 
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    monkeypatch.setattr(UserThrottle, "THROTTLE_RATES", {"user": "2/minute"})
     codes = [api.get("/api/labels/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 

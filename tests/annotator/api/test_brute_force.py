@@ -104,3 +104,14 @@ def test_signed_in_calls_sync_the_count_once_per_interval(
     # token+user, roles, labels: no cache query while the interval lasts.
     with django_assert_max_num_queries(3):
         assert api.get("/api/labels/").status_code == 200
+
+
+def test_migrate_creates_the_cache_table():
+    """serve and the tests migrate; the table behind the shared cache comes with every migrate."""
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE annotator_cache")
+    assert "annotator_cache" not in connection.introspection.table_names()
+    call_command("migrate", verbosity=0)
+    assert "annotator_cache" in connection.introspection.table_names()

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(using: str = "default", **kwargs) -> None:
+    """The database cache's table (settings.CACHES) is made by every migrate: run, serve, tests."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class AnnotatorConfig(AppConfig):
@@ -7,11 +15,13 @@ class AnnotatorConfig(AppConfig):
 
     def ready(self) -> None:
         # Register every task, so services can queue by name (annotator/enqueue.py).
+        from annotator import checks  # noqa: F401  (registers the system checks)
         from annotator.review import tasks as review_tasks  # noqa: F401
         from annotator.suggestions import model_store, receivers
         from annotator.suggestions import tasks as suggestion_tasks  # noqa: F401
         from annotator.suggestions.suggesters import learned
 
         receivers.connect()
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="annotator-cache-table")
         # The learned suggester reads no database itself: it is handed the model loader.
         learned.loader = model_store.promoted_model

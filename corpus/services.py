@@ -43,11 +43,14 @@ def _parse_published_at(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value
     text = str(value).strip()
-    parsed = parse_datetime(text)
-    if parsed is None:
-        day = parse_date(text)
-        if day is not None:
-            parsed = dt.datetime.combine(day, dt.time())
+    try:
+        parsed = parse_datetime(text)
+        if parsed is None:
+            day = parse_date(text)
+            if day is not None:
+                parsed = dt.datetime.combine(day, dt.time())
+    except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+        parsed = None
     if parsed is None:
         raise ValidationError({"published_at": f"{value!r} is not an ISO date or date-time."})
     if parsed.tzinfo is None:

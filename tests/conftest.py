@@ -3,6 +3,7 @@ import importlib
 import pytest
 from django.core.cache import cache
 
+from annotator.api.auth import throttle_reset
 from tests.factories import EMOJI_TEXT, DocumentFactory, UserFactory
 
 
@@ -50,11 +51,7 @@ def emoji_document(db):
 def _labels_and_roles_after_flush(request):
     """Transactional tests empty every table when they end, migrated labels and roles included;
     seed them again so such tests do not depend on the order they run in."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server")
-    )
-    if not transactional:
+    if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
     from django.apps import apps
@@ -68,8 +65,26 @@ def _labels_and_roles_after_flush(request):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """API throttling counts live in the cache: each test starts afresh."""
+def _fresh_cache(request):
+    """API throttling counts live in the cache (a database table by default): each test that
+    may use it starts afresh. Tests without a database cannot touch it."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
     cache.clear()
+    throttle_reset()
     yield
     cache.clear()
+    throttle_reset()
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )

@@ -2,9 +2,12 @@
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
-from annotator.annotations.selectors import annotation_list, document_list_for_user
-from annotator.models import Annotation, Assignment
-from annotator.permissions import is_lead
+from annotator.annotations.selectors import (
+    annotation_list,
+    annotation_list_for_user,
+    document_list_for_user,
+)
+from annotator.models import Assignment
 from annotator.suggestions.selectors import suggestion_open_list
 from corpus.models import Document
 
@@ -28,15 +31,12 @@ def queue_documents(*, user, collection: str = "", search: str = "") -> QuerySet
 def queue_counts(*, user, document_ids: list[int]) -> dict[int, dict]:
     """Per-document label counts and open suggestions, in two queries for a whole page.
 
-    In blind-review collections a reviewer's counts include only their own annotations.
+    Blind review as everywhere (annotation_list_for_user): a reviewer's counts include others'
+    annotations only where the reviewer may see them.
     """
 
     counts: dict[int, dict] = {pk: {"labels": {}, "open": 0} for pk in document_ids}
-    annotations = Annotation.objects.filter(document_id__in=document_ids)
-    if not is_lead(user):
-        annotations = annotations.filter(
-            Q(document__collection__blind_review=False) | Q(created_by=user)
-        )
+    annotations = annotation_list_for_user(user=user).filter(document_id__in=document_ids)
     for row in annotations.values("document_id", "label__slug").annotate(n=Count("id")):
         counts[row["document_id"]]["labels"][row["label__slug"]] = row["n"]
     pending = suggestion_open_list(user=user).filter(document_id__in=document_ids)

@@ -38,6 +38,22 @@ def annotation_list(*, document: Document, user=None) -> QuerySet[Annotation]:
     return annotations.order_by("start", "end", "id")
 
 
+def annotation_for_user(*, document: Document, annotation_id: int, user) -> Annotation:
+    """One annotation the user may see on the document (blind review included); 404 otherwise."""
+    return get_object_or_404(annotation_list(document=document, user=user), pk=annotation_id)
+
+
+def document_work_is_final(*, document: Document, user) -> bool:
+    """Under blind review "done" is final for a reviewer: they have seen the others' work.
+
+    Their annotations and suggestion decisions on the document are then read-only, and they
+    cannot mark it in progress again (a lead can). Leads see everything anyway: never final.
+    """
+    if not document.collection.blind_review or is_lead(user):
+        return False
+    return Assignment.objects.filter(document=document, reviewer=user, status="done").exists()
+
+
 def annotation_list_for_user(*, user) -> QuerySet[Annotation]:
     """All annotations a user may see, across documents (the API's list and exports).
 

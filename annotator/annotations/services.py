@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import Http404
 
-from annotator.models import Annotation, Label, Origin, http_url_validator
+from annotator.annotations.selectors import document_work_is_final
+from annotator.models import (
+    Annotation,
+    Label,
+    Origin,
+    SuggestionDecision,
+    SuggestionStatus,
+    http_url_validator,
+)
 from annotator.permissions import can_change_annotation
 from corpus.models import Document
 
@@ -21,6 +30,75 @@ class AnnotationConflict(Exception):
             f"Annotation {current.pk} was changed meanwhile (now version {current.version}); "
             "reload it and apply your change again."
         )
+
+
+class AnnotationGone(Http404):
+    """The annotation was deleted meanwhile (a concurrent delete won the race)."""
+
+    def __init__(self, annotation_id: int) -> None:
+        self.annotation_id = annotation_id
+        super().__init__(f"Annotation {annotation_id} was deleted meanwhile.")
+
+
+class AnnotationDuplicate(ValidationError):
+    """The same person already has this span with this label (a 409 in the API and the UI)."""
+
+    def __init__(self, existing: Annotation) -> None:
+        self.existing = existing
+        super().__init__(
+            f"You already have this {existing.label.slug} span at {existing.start}-{existing.end}"
+            f" (annotation {existing.pk})."
+        )
+
+
+def annotation_duplicate_check(*, annotation: Annotation) -> None:
+    """One annotation per person, span, label (and layer: reviewers' or the final set)."""
+    existing = (
+        Annotation.objects.select_related("label")
+        .filter(
+            document_id=annotation.document_id,
+            created_by_id=annotation.created_by_id,
+            start=annotation.start,
+            end=annotation.end,
+            label_id=annotation.label_id,
+            is_final=annotation.is_final,
+        )
+        .exclude(pk=annotation.pk)
+        .first()
+    )
+    if existing is not None:
+        raise AnnotationDuplicate(existing)
+
+
+FINAL_MESSAGE = (
+    "You marked this document done under blind review, so your work on it is final; "
+    "ask a lead to reopen it."
+)
+
+
+def work_open_check(*, document: Document, user) -> None:
+    """Refuse a reviewer's change once their work on a blind-review document is final."""
+    if document_work_is_final(document=document, user=user):
+        raise ValidationError(FINAL_MESSAGE, code="final")
+
+
+def _lock_document(document_id: int) -> None:
+    """Serialise writes on one document, so two equal spans cannot both pass the check."""
+    list(Document.objects.select_for_update().filter(pk=document_id).values_list("pk"))
+
+
+def _lock_annotation(annotation_id: int) -> Annotation:
+    # Locks the annotation and its document, as before; not the collection row (read for
+    # the blind-review rule), which every write in the collection would otherwise wait on.
+    current = (
+        Annotation.objects.select_for_update(of=("self", "document"))
+        .select_related("document__collection")
+        .filter(pk=annotation_id)
+        .first()
+    )
+    if current is None:
+        raise AnnotationGone(annotation_id)
+    return current
 
 
 def span_check(*, document: Document, start: Any, end: Any, quote: str | None = None) -> str:
@@ -86,8 +164,9 @@ def annotation_create(
     is_final: bool = False,
     adjudicated_from: list[int] | None = None,
 ) -> Annotation:
+    work_open_check(document=document, user=created_by)
     checked_quote = span_check(document=document, start=start, end=end, quote=quote)
-    return Annotation.objects.create(
+    annotation = Annotation(
         document=document,
         start=start,
         end=end,
@@ -101,6 +180,10 @@ def annotation_create(
         is_final=is_final,
         adjudicated_from=adjudicated_from or [],
     )
+    _lock_document(document.pk)
+    annotation_duplicate_check(annotation=annotation)
+    annotation.save(force_insert=True)
+    return annotation
 
 
 EDITABLE_FIELDS = {"label", "note", "evidence_url", "start", "end", "quote"}
@@ -116,9 +199,11 @@ def annotation_update(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    current = (
-        Annotation.objects.select_for_update().select_related("document").get(pk=annotation.pk)
-    )
+    moves = bool({"label", "start", "end", "quote"} & set(changes))
+    if moves:
+        _lock_document(annotation.document_id)
+    current = _lock_annotation(annotation.pk)
+    work_open_check(document=current.document, user=user)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     if "label" in changes:
@@ -136,6 +221,8 @@ def annotation_update(
             end=current.end,
             quote=changes.get("quote"),
         )
+    if moves:
+        annotation_duplicate_check(annotation=current)
     # The row is locked, so a plain increment is safe (and history records the real number).
     current.version += 1
     current.save()
@@ -146,7 +233,8 @@ def annotation_update(
 def annotation_delete(*, annotation: Annotation, user, version: int | None = None) -> None:
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot delete another reviewer's annotation.")
-    current = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    current = _lock_annotation(annotation.pk)
+    work_open_check(document=current.document, user=user)
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     current._change_reason = "deleted"
@@ -166,10 +254,25 @@ def annotation_restore(*, annotation_id: int, user) -> Annotation:
     annotation = last.instance
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot restore another reviewer's annotation.")
+    work_open_check(document=annotation.document, user=user)
     span_check(document=annotation.document, start=annotation.start, end=annotation.end)
+    _lock_document(annotation.document_id)
+    annotation_duplicate_check(annotation=annotation)
     annotation.version = (annotation.version or 0) + 1
     annotation._change_reason = "restored"
-    annotation.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            annotation.save(force_insert=True)
+    except IntegrityError:  # restored by someone else meanwhile
+        raise ValidationError("This annotation is not deleted.") from None
     Annotation.objects.filter(pk=annotation.pk).update(created_at=last.created_at)
     annotation.created_at = last.created_at
+    if annotation.suggestion_id is not None:
+        # Deleting set the accepting decision's annotation to NULL: point it back.
+        SuggestionDecision.objects.filter(
+            suggestion_id=annotation.suggestion_id,
+            reviewer_id=annotation.created_by_id,
+            status=SuggestionStatus.ACCEPTED,
+            annotation__isnull=True,
+        ).update(annotation=annotation)
     return annotation

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
@@ -39,9 +39,17 @@ from annotator.annotations.queue_selectors import (
     queue_counts,
     queue_documents,
 )
-from annotator.annotations.selectors import annotation_list, document_for_user, label_list
+from annotator.annotations.selectors import (
+    annotation_for_user,
+    annotation_list,
+    document_for_user,
+    document_work_is_final,
+    label_list,
+)
 from annotator.annotations.services import (
     AnnotationConflict,
+    AnnotationDuplicate,
+    AnnotationGone,
     annotation_create,
     annotation_delete,
     annotation_restore,
@@ -57,6 +65,7 @@ User = get_user_model()
 QUEUE_PAGE_SIZE = 25
 SIDEBAR_LIMIT = 200
 WORKSPACE = "annotations/document.html#workspace"
+GONE = "Not saved: this annotation was deleted meanwhile."
 # The columns the page shows, in AnnotationRow / SuggestionRow order.
 ANNOTATION_FIELDS = (
     "id", "start", "end", "quote", "label_id", "note", "evidence_url", "created_by_id",
@@ -176,6 +185,7 @@ def workspace_context(
         "suggestions_hidden": max(0, len(suggestions) - (limit or len(suggestions))),
         "assignment": assignment,
         "is_done": assignment is not None and assignment.status == AssignmentStatus.DONE,
+        "is_final": document_work_is_final(document=document, user=user),
         "next_document": document_next_for_user(document=document, user=user),
         "fingerprint": document_fingerprint(document=document, user=user),
         **extra,
@@ -218,7 +228,10 @@ def document_changes(request: HtmxHttpRequest, document_id: int) -> HttpResponse
 def document_done(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(document_id=document_id, user=request.user)
     done = request.POST.get("done", "1") != "0"
-    assignment_mark_done(document=document, reviewer=request.user, done=done)
+    try:
+        assignment_mark_done(document=document, reviewer=request.user, done=done)
+    except ValidationError as exc:
+        return workspace_response(request, document, status=409, error=error_text(exc))
     message = "Marked done." if done else "Marked in progress again."
     return workspace_response(request, document, flash=message)
 
@@ -234,6 +247,8 @@ def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         annotation = annotation_create(
             document=document, created_by=request.user, **form.cleaned_data
         )
+    except AnnotationDuplicate as exc:
+        return workspace_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
         return workspace_response(request, document, status=422, error=error_text(exc))
     return workspace_response(
@@ -243,10 +258,8 @@ def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
 
 def _annotation_for_user(request: HttpRequest, document_id: int, annotation_id: int):
     document = document_for_user(document_id=document_id, user=request.user)
-    annotation = get_object_or_404(
-        Annotation.objects.select_related("label", "created_by"),
-        pk=annotation_id,
-        document=document,
+    annotation = annotation_for_user(
+        document=document, annotation_id=annotation_id, user=request.user
     )
     return document, annotation
 
@@ -282,6 +295,10 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
             f"{current.label.name}, note “{current.note}”). Review it and edit again."
         )
         return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        return workspace_response(request, document, status=409, error=GONE)
+    except AnnotationDuplicate as exc:
+        return workspace_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
         form.add_error(None, error_text(exc))
         return _edit_form(request, document, annotation, form, status=422)
@@ -318,6 +335,8 @@ def annotation_remove(
             f"{exc.current.version}). Check it and delete again."
         )
         return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        return workspace_response(request, document, status=409, error=GONE)
     return workspace_response(
         request,
         document,
@@ -337,6 +356,8 @@ def annotation_undelete(
         return HttpResponse("No such deleted annotation.", status=404)
     try:
         annotation_restore(annotation_id=annotation_id, user=request.user)
+    except AnnotationDuplicate as exc:
+        return workspace_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
         return workspace_response(request, document, status=422, error=error_text(exc))
     return workspace_response(request, document, flash="Restored.")

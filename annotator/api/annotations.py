@@ -18,7 +18,12 @@ from annotator.annotations.services import (
     label_resolve,
     span_check,
 )
-from annotator.api.base import HAS_ROLE, BodyLimitMixin, CanChangeAnnotation
+from annotator.api.base import (
+    HAS_ROLE,
+    BodyLimitMixin,
+    CanChangeAnnotation,
+    PreconditionRequired,
+)
 from annotator.api.filters import AnnotationFilter
 from annotator.api.serializers import (
     AnnotationInputSerializer,
@@ -36,7 +41,8 @@ from annotator.models import Annotation
             "If-Match",
             OpenApiTypes.STR,
             OpenApiParameter.HEADER,
-            description="The version read (an alternative to `version` in the body).",
+            description="The version read (an alternative to `version` in the body); "
+            "PATCH and DELETE need one of them (428 otherwise).",
         )
     ]
 )
@@ -52,12 +58,13 @@ class AnnotationViewSet(BodyLimitMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return annotation_list_for_user(user=self.request.user)
 
-    def _version(self, request: Request, body_version: int | None) -> int | None:
+    def _version(self, request: Request, body_version: int | None) -> int:
+        """The version the client read: without it a write would blindly overwrite (428)."""
         if body_version is not None:
             return body_version
         header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
         if not header or header == "*":
-            return None
+            raise PreconditionRequired()
         try:
             return int(header)
         except ValueError:

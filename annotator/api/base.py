@@ -13,7 +13,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotator.annotations.services import (
     AnnotationConflict,
+    AnnotationDuplicate,
 )
+from annotator.api.auth import IsAuthenticated
 from annotator.api.imports import ImportErrors
 from annotator.api.serializers import (
     AnnotationSerializer,
@@ -27,6 +29,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The annotation changed meanwhile."
     default_code = "conflict"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        'Send the version you read: "version" in the body or an If-Match: "<version>" header.'
+    )
+    default_code = "precondition_required"
 
 
 class BodyTooLarge(exceptions.APIException):
@@ -53,6 +63,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             {"detail": str(exc), "version": exc.current.version, "current": current},
             status=status.HTTP_409_CONFLICT,
             headers={"ETag": f'"{exc.current.version}"'},
+        )
+    if isinstance(exc, AnnotationDuplicate):
+        existing = AnnotationSerializer(exc.existing).data
+        return Response(
+            {"detail": exc.messages[0], "existing": existing}, status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, DjangoValidationError):
         return Response(validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
@@ -84,7 +99,7 @@ class CanAnnotate(permissions.BasePermission):
         return can_annotate(request.user)
 
 
-HAS_ROLE = [permissions.IsAuthenticated, CanAnnotate]
+HAS_ROLE = [IsAuthenticated, CanAnnotate]
 
 
 class IsLeadForWrites(permissions.BasePermission):

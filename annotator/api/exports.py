@@ -78,12 +78,23 @@ def jsonl_lines(records: Iterable[dict]) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(records: Iterable[dict], fieldnames: list[str] | None = None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fieldnames or EXPORT_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for record in records:
-        writer.writerow(record)
+        writer.writerow({key: csv_cell(value) for key, value in record.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
+from annotator.annotations.selectors import annotation_list_for_user
 from annotator.models import Annotation, Origin, Suggestion, SuggestionStatus
 from corpus.models import Document
 
@@ -57,7 +58,9 @@ class DocumentFilter(django_filters.FilterSet):
     def filter_has_annotations(self, queryset: QuerySet, name: str, value: bool | None):
         if value is None:
             return queryset
-        annotated = Exists(Annotation.objects.filter(document_id=OuterRef("pk")))
+        # Only annotations the caller may see count (blind review: their own until done).
+        visible = annotation_list_for_user(user=self.request.user)
+        annotated = Exists(visible.filter(document_id=OuterRef("pk")))
         return queryset.filter(annotated) if value else queryset.exclude(annotated)
 
 

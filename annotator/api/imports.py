@@ -15,7 +15,6 @@ Matching and creation rules (also in README):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
 from annotator.annotations.services import evidence_url_check, span_check
+from annotator.api.parsers import json_loads_bounded
 from annotator.models import (
     Annotation,
     Label,
@@ -79,7 +79,10 @@ def _when(record: dict, name: str):
     value = record.get(name)
     if value in (None, ""):
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+        parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise ValidationError({name: f"{value!r} is not an ISO 8601 date-time with a timezone."})
     return parsed
@@ -204,13 +207,17 @@ class _Importer:
         existing = set(
             Annotation.objects.filter(
                 document_id__in={row["document"].pk for row in self.rows}
-            ).values_list("document_id", "start", "end", "label_id", "created_by_id")
+            ).values_list("document_id", "start", "end", "label_id", "created_by_id", "is_final")
         )
         new: list[Annotation] = []
         times: list[tuple] = []
         for row in self.rows:
             user = users[row["username"]]
-            key = (row["document"].pk, row["start"], row["end"], row["label"].pk, user.pk)
+            # The duplicate rule of annotation_create: person, span, label and layer.
+            key = (
+                row["document"].pk, row["start"], row["end"], row["label"].pk, user.pk,
+                row["is_final"],
+            )  # fmt: skip
             if key in existing:
                 result.annotations_skipped += 1
                 continue
@@ -301,7 +308,7 @@ def annotations_import(*, lines: Iterable[str | bytes]) -> ImportResult:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json_loads_bounded(line)
         except ValueError as exc:
             errors.append({"line": number, "errors": [f"Not valid JSON: {exc}."]})
         else:

@@ -8,7 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotator.annotations.selectors import document_list_for_user
 from annotator.api.base import HAS_ROLE, BodyLimitMixin
 from annotator.api.filters import SuggestionFilter
 from annotator.api.serializers import (
@@ -18,9 +17,8 @@ from annotator.api.serializers import (
     SuggestionSerializer,
 )
 from annotator.models import Suggestion, SuggestionRun
-from annotator.permissions import is_lead
 from annotator.suggestions.decisions import suggestion_accept, suggestion_reject
-from annotator.suggestions.selectors import suggestion_list_for_user
+from annotator.suggestions.selectors import suggestion_list_for_user, suggestion_run_list_for_user
 
 # Suggestions
 
@@ -63,8 +61,4 @@ class SuggestionRunViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends: list = []
 
     def get_queryset(self):
-        runs = SuggestionRun.objects.select_related("collection")
-        if is_lead(self.request.user):
-            return runs
-        visible = document_list_for_user(user=self.request.user).order_by().values("id")
-        return runs.filter(document_id__in=visible)
+        return suggestion_run_list_for_user(user=self.request.user)

@@ -12,7 +12,12 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from annotator.annotations.services import annotation_create, annotation_delete, label_resolve
+from annotator.annotations.services import (
+    annotation_create,
+    annotation_delete,
+    label_resolve,
+    work_open_check,
+)
 from annotator.enqueue import AGREEMENT_REPORT_REFRESH, task
 from annotator.models import AgreementReport, Annotation, Assignment, AssignmentStatus, Label
 from annotator.permissions import can_adjudicate, can_assign, can_be_assigned
@@ -46,6 +51,9 @@ def _assignment_start_locked(*, document: Document, reviewer) -> Assignment:
 
 @transaction.atomic
 def assignment_mark_done(*, document: Document, reviewer, done: bool = True) -> Assignment:
+    """Mark the reviewer's work done (or in progress again, unless that work is final)."""
+    if not done:
+        work_open_check(document=document, user=reviewer)
     assignment = assignment_start(document=document, reviewer=reviewer)
     assignment.status = AssignmentStatus.DONE if done else AssignmentStatus.IN_PROGRESS
     assignment.done_at = timezone.now() if done else None

@@ -66,7 +66,10 @@ class SuggestionAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context=None):
         from annotator.suggestions.selectors import suggestion_precision_table
 
-        extra_context = {**(extra_context or {}), "precision_rows": suggestion_precision_table()}
+        extra_context = {
+            **(extra_context or {}),
+            "precision_rows": suggestion_precision_table(user=request.user),
+        }
         return super().changelist_view(request, extra_context)
 
 

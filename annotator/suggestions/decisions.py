@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
-from annotator.annotations.services import annotation_create
+from annotator.annotations.services import annotation_create, work_open_check
 from annotator.models import Annotation, Label, Origin
 from annotator.models.suggestions import Suggestion, SuggestionDecision, SuggestionStatus
 
@@ -22,8 +23,11 @@ def _open_for(user, suggestion_id: int) -> Suggestion:
     current = (
         Suggestion.objects.select_for_update(of=("self", "document"))
         .select_related("document__collection")
-        .get(pk=suggestion_id)
+        .filter(pk=suggestion_id)
+        .first()
     )
+    if current is None:  # a new run replaced it meanwhile
+        raise Http404(f"Suggestion {suggestion_id} is gone: a new suggestion run replaced it.")
     if current.status != SuggestionStatus.PENDING:
         raise ValidationError(f"This suggestion was already {current.status}.")
     mine = current.decisions.filter(reviewer=user).values_list("status", flat=True).first()
@@ -75,5 +79,6 @@ def suggestion_accept(
 @transaction.atomic
 def suggestion_reject(*, suggestion: Suggestion, user) -> Suggestion:
     current = _open_for(user, suggestion.pk)
+    work_open_check(document=current.document, user=user)
     _decide(current, user, SuggestionStatus.REJECTED)
     return current

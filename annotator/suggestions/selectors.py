@@ -20,6 +20,7 @@ from annotator.models import (
     Assignment,
     Suggestion,
     SuggestionDecision,
+    SuggestionRun,
     SuggestionStatus,
 )
 from annotator.permissions import is_lead
@@ -96,23 +97,34 @@ def suggestion_decision_list_for_user(*, user) -> QuerySet:
     )
 
 
-def suggestion_precision_table() -> list[dict]:
+def suggestion_run_list_for_user(*, user) -> QuerySet[SuggestionRun]:
+    """Runs, newest first: a lead sees all; others a document's run if they may open it."""
+    runs = SuggestionRun.objects.select_related("document", "collection")
+    if is_lead(user):
+        return runs
+    visible = document_list_for_user(user=user).order_by().values("id")
+    return runs.filter(document_id__in=visible)
+
+
+def suggestion_precision_table(*, user) -> list[dict]:
     """Reviewers' verdicts per suggester and label: accepted / decided (two queries).
 
     Every reviewer's decision counts, so under blind review a suggestion two reviewers
     decided counts twice. Pending are the suggestions nobody has decided yet. A read shared by
-    the stats page and the admin; kept beside the writes it summarises.
+    the stats page and the admin; kept beside the writes it summarises. Counted from what
+    the user may see (suggestion_decision_list_for_user): a lead counts everything.
     """
-    from django.db.models import Count
-
-    from annotator.suggestions.selectors import suggestion_acceptance
-
+    decisions = suggestion_decision_list_for_user(user=user)
     rows: dict[tuple, dict] = {}
-    for row in suggestion_acceptance(decisions=SuggestionDecision.objects.all()):
+    for row in suggestion_acceptance(decisions=decisions):
         rows[(row["suggester"], row["label__slug"])] = {**row, "pending": 0}
+    suggestions = Suggestion.objects.all()
+    if not is_lead(user):
+        visible = document_list_for_user(user=user).order_by().values("id")
+        suggestions = suggestions.filter(document_id__in=visible)
     undecided = (
-        Suggestion.objects.filter(status=SuggestionStatus.PENDING)
-        .exclude(Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk"))))
+        suggestions.filter(status=SuggestionStatus.PENDING)
+        .exclude(Exists(decisions.filter(suggestion=OuterRef("pk"))))
         .order_by()
         .values("suggester", "label__slug", "label__name")
         .annotate(n=Count("id"))

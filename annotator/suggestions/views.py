@@ -21,7 +21,10 @@ from annotator.permissions import can_request_suggestions, is_lead
 from annotator.suggestions.decisions import suggestion_accept, suggestion_reject
 from annotator.suggestions.forms import SuggestionAcceptForm
 from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
-from annotator.suggestions.selectors import suggestion_precision_table
+from annotator.suggestions.selectors import (
+    suggestion_precision_table,
+    suggestion_run_list_for_user,
+)
 
 PANEL = "suggestions/run_panel.html"
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -102,9 +105,9 @@ def suggestion_run_status(request: HttpRequest, run_id: int) -> HttpResponse:
 def suggestion_stats(request: HttpRequest) -> HttpResponse:
     _require_role(request)
     context = {
-        "rows": suggestion_precision_table(),
+        "rows": suggestion_precision_table(user=request.user),
         "models": SuggesterModel.objects.defer("artifact")[:10],
-        "runs": SuggestionRun.objects.select_related("document", "collection")[:10],
+        "runs": suggestion_run_list_for_user(user=request.user)[:10],
     }
     return render(request, "suggestions/stats.html", context)
 

@@ -79,7 +79,8 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     tag(page, A, "2")
     tag(page, B, "2")
     page.click("#mark-done")
-    page.wait_for_selector("#mark-done:has-text('Reopen')")
+    # Blind review: done is final for the reviewer (no Reopen).
+    page.wait_for_selector("#mark-done:has-text('Done (final)')")
 
     # reviewer2 (blind review): sees none of reviewer's work; tags A sourced, B disputed, C propaganda.
     login_as(page, "reviewer2", "reviewer2-demo-pass")
@@ -111,7 +112,8 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     assert (victim.label.slug, victim.note) == ("disputed", "")
     forged = f"/annotations/{victim.pk}/"
     page.click("#mark-done")
-    page.wait_for_selector("#mark-done:has-text('Reopen')")
+    # Blind review: done is final for the reviewer (no Reopen).
+    page.wait_for_selector("#mark-done:has-text('Done (final)')")
 
     # The lead computes agreement (the Celery task, run eagerly in the server thread).
     login_as(page, "lead", "lead-demo-pass")

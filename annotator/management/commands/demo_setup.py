@@ -24,6 +24,10 @@ class Command(BaseCommand):
     help = "Load the demo corpus and create the demo users (idempotent)."
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEMO_USERS_ALLOWED:
+            # Production: the demo passwords are published, so their accounts must never exist.
+            self.stdout.write("DEBUG is off: demo corpus and demo users are not created.")
+            return
         collection = collection_get_or_create(slug="demo", name="Demo")
         summary = import_paths(paths=[DEMO_DIR], collection=collection, progress=False)
         self.stdout.write(

@@ -309,7 +309,7 @@ def test_lead_may_change_and_delete_others_work(lead, reviewer, document):
     theirs = AnnotationFactory(document=document, created_by=reviewer)
     api = api_for(lead)
     url = f"/api/annotations/{theirs.pk}/"
-    assert api.patch(url, {"note": "checked"}, format="json").status_code == 200
+    assert api.patch(url, {"note": "checked", "version": 1}, format="json").status_code == 200
     assert api.delete(url, HTTP_IF_MATCH='"1"').status_code == 409
     assert api.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
     assert not Annotation.objects.filter(pk=theirs.pk).exists()
@@ -389,8 +389,9 @@ def test_annotation_list_query_count_is_constant(
 
 def test_annotation_create_query_count(api, document, django_assert_max_num_queries):
     payload = {"document": document.pk, "start": 0, "end": 6, "label": "sourced"}
-    # token+user, roles, document, label, insert, history insert (+ savepoints).
-    with django_assert_max_num_queries(9):
+    # token+user, roles, document, label, document lock, duplicate check, insert, history
+    # insert (+ savepoints).
+    with django_assert_max_num_queries(11):
         response = api.post("/api/annotations/", payload, format="json")
     assert response.status_code == 201
 
@@ -525,9 +526,9 @@ def test_suggestion_runs_of_hidden_documents_are_404(api, lead):
 
 
 def test_throttling_is_on(api, monkeypatch):
-    from rest_framework.throttling import UserRateThrottle
+    from annotator.api.auth import UserThrottle
 
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    monkeypatch.setattr(UserThrottle, "THROTTLE_RATES", {"user": "2/minute"})
     codes = [api.get("/api/labels/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 
@@ -569,5 +570,7 @@ def test_patch_query_count(api, reviewer, document, django_assert_max_num_querie
     annotation = AnnotationFactory(document=document, created_by=reviewer)
     # token+user, roles, annotation, savepoint, lock+document, update, history, release.
     with django_assert_max_num_queries(9):
-        response = api.patch(f"/api/annotations/{annotation.pk}/", {"note": "n"}, format="json")
+        response = api.patch(
+            f"/api/annotations/{annotation.pk}/", {"note": "n", "version": 1}, format="json"
+        )
     assert response.status_code == 200 and response.json()["created_by"] == "rita"

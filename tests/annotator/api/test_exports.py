@@ -336,3 +336,47 @@ def test_record_keys_follow_row_fields(corpus):
     from annotator.api.exports import RECORD_KEYS, iter_export_records
 
     assert tuple(next(iter_export_records(Annotation.objects.all()))) == RECORD_KEYS
+
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+
+
+@pytest.fixture
+def formula_annotations(reviewer):
+    document = DocumentFactory(title="=cmd|' /C calc'!A0", text="-1 said so. Fine.")
+    for note in FORMULAS:
+        AnnotationFactory(document=document, start=0, end=2, created_by=reviewer, note=note)
+    AnnotationFactory(document=document, start=3, end=7, created_by=reviewer, note="plain - ok")
+    return document
+
+
+def _csv_cells(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_csv_export_neutralises_formulas(lead, formula_annotations):
+    """OWASP: cells starting with = + - @ tab or CR get a leading apostrophe."""
+    rows = _csv_cells(body(api_for(lead).get("/api/export/annotations/?format=csv")))
+    notes = sorted(row["note"] for row in rows)
+    assert notes == sorted(["'" + note for note in FORMULAS] + ["plain - ok"])
+    assert {row["document_title"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert {row["quote"] for row in rows} == {"'-1", "said"}
+    for row in rows:
+        assert not any(str(v).startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+
+
+def test_admin_csv_action_neutralises_formulas(client, admin_user, formula_annotations):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/annotator/annotation/",
+        {
+            "action": "export_csv",
+            "_selected_action": list(Annotation.objects.values_list("pk", flat=True)),
+        },
+    )
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8")
+    rows = _csv_cells(text)
+    assert len(rows) == 7
+    assert {row["document_title"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert sorted(row["note"] for row in rows)[0].startswith("'")

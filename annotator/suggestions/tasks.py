@@ -9,14 +9,18 @@ again, which is safe because suggestions_create replaces its own pending suggest
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
 
 from annotator.enqueue import SUGGESTIONS_CREATE, SUGGESTIONS_RUN, SUGGESTIONS_TRAIN
 from annotator.suggestions import learning, runs
 
+logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 RETRY = {
     "autoretry_for": TRANSIENT,
@@ -42,8 +46,12 @@ def suggestions_run(run_id: int) -> int:
 
 @shared_task(name=SUGGESTIONS_TRAIN, **RETRY)
 def suggestions_train() -> int | None:
-    model = learning.suggester_train()
-    return None if model is None else model.version
+    """Retrain on reviewers' work; nothing when there is too little or one is running."""
+    try:
+        return learning.suggester_train().version
+    except (learning.TooLittleData, ValidationError) as exc:
+        logger.info("No training: %s", exc)
+        return None
 
 
 @worker_ready.connect

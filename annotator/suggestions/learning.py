@@ -200,7 +200,8 @@ def suggester_train(
     row = _reserve_version(collection)
     try:
         started = time.monotonic()
-        model = spanmodel.train(train_set)
+        thresholds = spanmodel.calibrate(train_set)
+        model = spanmodel.train(train_set, thresholds=thresholds)
         seconds = round(time.monotonic() - started, 1)
         if not model["labels"]:
             raise TooLittleData("Too little data to train: no span of any label.")
@@ -216,6 +217,7 @@ def suggester_train(
         collection=collection.slug if collection else None,
         training_documents=len(train_set),
         training_seconds=seconds,
+        thresholds=model["thresholds"],
         beats_rules=beats,
         **{"promoted_because" if beats or force else "not_promoted_because": verdict},
     )

@@ -75,7 +75,7 @@ def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(start, end) for start, end in merged]
 
 
-def _span_counts(
+def span_counts(
     gold: list[tuple[int, int]], pred: list[tuple[int, int]]
 ) -> tuple[float, int, float, int]:
     """SemEval-2020 SI: sums over pairs of |s∩t|/|s| (precision) and |s∩t|/|t| (recall)."""
@@ -123,7 +123,7 @@ def evaluate(
             pred = [(s, e) for s, e, lab in predicted if lab == label]
             for mode in totals:
                 if mode == "span":
-                    counts = _span_counts(gold, pred)
+                    counts = span_counts(gold, pred)
                 else:
                     counts = _counts(gold, pred, mode == "exact")
                 for i, value in enumerate(counts):

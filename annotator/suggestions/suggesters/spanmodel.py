@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 # Tokens: words (with inner apostrophes and hyphens), numbers, or one other character.
@@ -20,7 +22,8 @@ TOKEN = re.compile(r"\w+(?:[’'\-.]\w+)*|[^\w\s]")
 PARAGRAPH = re.compile(r"[^\n]+")
 QUOTES = '"“”«»'
 MIN_SPAN_CHARS = 3
-THRESHOLD = 0.1
+THRESHOLD = 0.1  # unless calibrated per label on documents held back from training
+GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 TRAINING_PARAMS = {
     "c1": 0.05,
     "c2": 0.01,
@@ -45,6 +48,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in PARAGRAPH.finditer(text) if m.group().strip()]
 
 
+@lru_cache(maxsize=100_000)
 def _shape(word: str) -> str:
     shape = re.sub(r"[A-Z]", "A", word)
     shape = re.sub(r"[a-z]", "a", shape)
@@ -52,15 +56,22 @@ def _shape(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1\1", shape)
 
 
-def _word_features(word: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _word_features(word: str) -> tuple[str, ...]:
     lower = word.lower()
-    return [f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}"]
+    return (f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}")
 
 
-def features(text: str, toks: list[tuple[int, int]]) -> list[list[str]]:
-    """CRFsuite attributes per token: the word, its neighbours, shape, quote state, position."""
+def features(
+    text: str, toks: list[tuple[int, int]], counts: Counter | None = None
+) -> list[list[str]]:
+    """CRFsuite attributes per token: the word, its neighbours, shape, quote state, position,
+    the paragraph's end punctuation, and whether the word recurs in the document (`counts`)."""
     words = [text[s:e] for s, e in toks]
     lowers = [w.lower() for w in words]
+    para = [f"pend={words[-1]}" if not words[-1].isalnum() else "pend=w"]
+    if "!" in words:
+        para.append("p!")
     inside_quote, quote_state = [], False
     for word in words:
         if word in QUOTES:
@@ -69,7 +80,9 @@ def features(text: str, toks: list[tuple[int, int]]) -> list[list[str]]:
     count = len(words)
     result = []
     for i, word in enumerate(words):
-        f = ["bias", *_word_features(word)]
+        f = ["bias", *_word_features(word), *para]
+        if counts is not None and len(word) > 3 and counts[lowers[i]] >= 3:
+            f.append("rep")
         f.append(f"pos={min(i, 5)}")
         f.append(f"rpos={min(count - 1 - i, 5)}")
         if inside_quote[i]:
@@ -97,8 +110,8 @@ def _tags(toks: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[str
     for start, end in sorted(spans):
         inside = [i for i, (s, e) in enumerate(toks) if s < end and e > start]
         for n, i in enumerate(inside):
-            if tags[i] == "O":
-                tags[i] = "B" if n == 0 and (i == 0 or tags[i - 1] == "O") else "I"
+            if tags[i] == "O":  # a token in two spans stays in the first
+                tags[i] = "B" if n == 0 else "I"
     return tags
 
 
@@ -109,6 +122,7 @@ def _sequences(document: Document, label: str):
     full = label in document.labels
     if not (full or positives or negatives):
         return
+    counts = word_counts(document.text)
     for start, end in paragraphs(document.text):
         inside = [(s, e) for s, e in positives if s < end and e > start]
         rejected = any(s < end and e > start for s, e in negatives)
@@ -116,7 +130,11 @@ def _sequences(document: Document, label: str):
             continue
         toks = tokens(document.text, start, end)
         if toks:
-            yield features(document.text, toks), _tags(toks, inside)
+            yield features(document.text, toks, counts), _tags(toks, inside)
+
+
+def word_counts(text: str) -> Counter:
+    return Counter(m.group().lower() for m in TOKEN.finditer(text))
 
 
 def labels_of(documents: list[Document]) -> list[str]:
@@ -126,8 +144,11 @@ def labels_of(documents: list[Document]) -> list[str]:
     return sorted(found)
 
 
-def train(documents: list[Document], params: dict | None = None) -> dict:
-    """One CRF per label with at least one positive span; {"kind", "labels": {label: bytes}}."""
+def train(
+    documents: list[Document], params: dict | None = None, thresholds: dict | None = None
+) -> dict:
+    """One CRF per label with at least one positive span:
+    {"kind", "labels": {label: model bytes}, "threshold", "thresholds": {label: threshold}}."""
     import pycrfsuite
 
     models = {}
@@ -145,7 +166,61 @@ def train(documents: list[Document], params: dict | None = None) -> dict:
             path = Path(tmp) / "model.crfsuite"
             trainer.train(str(path))
             models[label] = path.read_bytes()
-    return {"kind": "crf", "labels": models, "threshold": THRESHOLD}
+    return {
+        "kind": "crf",
+        "labels": models,
+        "threshold": THRESHOLD,
+        "thresholds": {label: t for label, t in (thresholds or {}).items() if label in models},
+    }
+
+
+def calibrate(documents: list[Document], params: dict | None = None) -> dict[str, float]:
+    """Per label, the threshold of GRID with the best span F1 on every fifth document when
+    trained on the others ({} when there are too few documents to tell)."""
+    from annotator.suggestions.suggesters.evaluation import merge, span_counts
+
+    held, rest = documents[::5], [d for i, d in enumerate(documents) if i % 5]
+    if len(held) < 3 or not labels_of(rest):
+        return {}
+    tagger = Tagger(train(rest, params))
+    totals = {label: {t: [0.0, 0, 0.0, 0] for t in GRID} for label in tagger.labels}
+    for document in held:
+        scored = document.labels or {label for _, _, label in document.spans}
+        runs: dict[str, list] = {label: [] for label in tagger.labels}
+        for label, toks, _, inside, begins in tagger.marginals(document.text):
+            runs[label].append((toks, inside, begins))
+        for label in set(scored) & set(totals):
+            gold = merge([(s, e) for s, e, lab in document.spans if lab == label])
+            for threshold in GRID:
+                pred = [
+                    (toks[i][0], toks[j - 1][1])
+                    for toks, inside, begins in runs[label]
+                    for i, j in _runs(inside, begins, threshold)
+                ]
+                for k, value in enumerate(span_counts(gold, pred)):
+                    totals[label][threshold][k] += value
+    return {label: max(GRID, key=lambda t: _f1(*totals[label][t])) for label in totals}
+
+
+def _f1(credit_pred: float, pred: int, credit_gold: float, gold: int) -> float:
+    precision = credit_pred / pred if pred else 0.0
+    recall = credit_gold / gold if gold else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _runs(inside: list[float], begins: list[bool], threshold: float):
+    """Runs of tokens whose probability of being inside a span reaches the threshold (a run
+    restarts where "B" beats "I"), as (first, last + 1) token indices."""
+    i = 0
+    while i < len(inside):
+        if inside[i] < threshold:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(inside) and inside[j] >= threshold and not begins[j]:
+            j += 1
+        yield i, j
+        i = j
 
 
 class Tagger:
@@ -154,6 +229,7 @@ class Tagger:
     def __init__(self, model: dict) -> None:
         import pycrfsuite
 
+        self.thresholds = dict(model.get("thresholds") or {})
         self.threshold = model.get("threshold", THRESHOLD)
         self.taggers, self.weights = {}, {}
         # CRFsuite reads the model from this memory while tagging: keep it alive.
@@ -174,35 +250,32 @@ class Tagger:
     def labels(self) -> list[str]:
         return sorted(self.taggers)
 
-    def spans(self, text: str) -> list[tuple[int, int, str, float, list[str]]]:
-        """(start, end, label, probability, strongest terms) for each tagged span."""
-        found = []
+    def marginals(self, text: str):
+        """(label, tokens, features, P(inside), B beats I) per paragraph and label."""
+        counts = word_counts(text)
         for start, end in paragraphs(text):
             toks = tokens(text, start, end)
             if not toks:
                 continue
-            xseq = features(text, toks)
+            xseq = features(text, toks, counts)
             for label, tagger in self.taggers.items():
-                found.extend(self._spans_of(tagger, label, text, toks, xseq))
-        return found
+                tagger.set(xseq)
+                b = [tagger.marginal("B", k) for k in range(len(toks))]
+                inner = [tagger.marginal("I", k) for k in range(len(toks))]
+                inside = [x + y for x, y in zip(b, inner, strict=True)]
+                begins = [x > y for x, y in zip(b, inner, strict=True)]
+                yield label, toks, xseq, inside, begins
 
-    def _spans_of(self, tagger, label, text, toks, xseq):
-        """Runs of tokens whose marginal probability of being inside a span reaches the
-        threshold (a run restarts where "B" beats "I"); scored by their mean probability."""
-        tagger.set(xseq)
-        inside = [tagger.marginal("B", k) + tagger.marginal("I", k) for k in range(len(toks))]
-        begins = [tagger.marginal("B", k) > tagger.marginal("I", k) for k in range(len(toks))]
-        i = 0
-        while i < len(toks):
-            if inside[i] < self.threshold:
-                i += 1
-                continue
-            j = i + 1
-            while j < len(toks) and inside[j] >= self.threshold and not begins[j]:
-                j += 1
-            probability = sum(inside[i:j]) / (j - i)
-            yield from self._span(label, text, toks, xseq, i, j, probability)
-            i = j
+    def spans(self, text: str) -> list[tuple[int, int, str, float, list[str]]]:
+        """(start, end, label, probability, strongest terms) for each tagged span, scored by
+        the mean probability of its tokens."""
+        found = []
+        for label, toks, xseq, inside, begins in self.marginals(text):
+            threshold = self.thresholds.get(label, self.threshold)
+            for i, j in _runs(inside, begins, threshold):
+                probability = sum(inside[i:j]) / (j - i)
+                found.extend(self._span(label, text, toks, xseq, i, j, probability))
+        return found
 
     def _span(self, label, text, toks, xseq, i, j, probability):
         # Spans start and end on a word or quote, not on other punctuation.
@@ -232,6 +305,7 @@ def dumps(model: dict) -> bytes:
     payload = {
         "kind": model["kind"],
         "threshold": model["threshold"],
+        "thresholds": model.get("thresholds", {}),
         "labels": {label: data.hex() for label, data in model["labels"].items()},
     }
     return json.dumps(payload).encode()
@@ -242,5 +316,6 @@ def loads(data: bytes) -> dict:
     return {
         "kind": payload["kind"],
         "threshold": payload["threshold"],
+        "thresholds": payload.get("thresholds", {}),
         "labels": {label: bytes.fromhex(value) for label, value in payload["labels"].items()},
     }

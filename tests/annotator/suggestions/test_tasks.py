@@ -386,3 +386,18 @@ def test_suggest_command_wait_gives_up_with_a_clear_message(rules_only):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+@pytest.mark.django_db
+def test_suggest_inline_fails_when_a_suggester_failed(rules_only, settings):
+    settings.SUGGESTERS = [*settings.SUGGESTERS, "annotator.suggestions.suggesters.http"]
+    settings.SUGGESTER_HTTP_URL = "http://127.0.0.1:9/suggest"  # nothing listens there
+    document = DocumentFactory(text=TEXT)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="failed on 1 document"):
+        call_command("suggest", "--inline", "--document", str(document.pk), stdout=out, stderr=err)
+    assert "http:" in err.getvalue()
+    assert Suggestion.objects.filter(document=document).count() == 3
+    settings.SUGGESTERS = settings.SUGGESTERS[:-1]
+    call_command("suggest", "--inline", "--document", str(document.pk), stdout=out, stderr=err)
+    assert SuggestionRun.objects.filter(document=document, status=RunStatus.SUCCEEDED).exists()

@@ -233,6 +233,51 @@ def suggester_train(
     return row
 
 
+def suggester_train_by_ids(
+    *, collection_id: int | None = None, label: str | None = None, force: bool = False
+) -> SuggesterModel:
+    collection = None
+    if collection_id is not None:
+        collection = Collection.objects.filter(pk=collection_id).first()
+        if collection is None:
+            raise TooLittleData(f"Collection {collection_id} no longer exists.")
+    return suggester_train(collection=collection, label=label, force=force)
+
+
+def suggester_train_queue(
+    *, collection: Collection | None = None, label: str | None = None, force: bool = False
+) -> None:
+    """Queue a training (after commit); ValidationError naming the field when it cannot run."""
+    from annotator.enqueue import SUGGESTIONS_TRAIN, task
+
+    if label is not None and not Label.objects.filter(slug=label).exists():
+        raise ValidationError({"label": f"Unknown label {label!r}."})
+    if suggester_training_running():
+        raise ValidationError(
+            {"collection": "A training of the learned suggester is already running."}
+        )
+    kwargs = {"collection_id": collection.pk if collection else None, "label": label}
+    transaction.on_commit(
+        lambda: task(SUGGESTIONS_TRAIN).apply_async(kwargs={**kwargs, "force": force})
+    )
+
+
+def suggester_models() -> list[dict]:
+    """The learned suggester's versions, newest first: status, promotion and scores."""
+    return [
+        {
+            "version": row.version,
+            "trained_at": row.trained_at,
+            "promoted": row.promoted,
+            "status": row.metrics.get("status", "trained"),
+            "collection": row.metrics.get("collection"),
+            "training_documents": row.training_size,
+            "metrics": row.metrics,
+        }
+        for row in SuggesterModel.objects.filter(name=NAME).order_by("-version")[:20]
+    ]
+
+
 def suggester_retrain_due() -> bool:
     """True once SUGGEST_RETRAIN_EVERY decisions were made since the last training began,
     and no training is running."""

@@ -45,10 +45,15 @@ def suggestions_run(run_id: int) -> int:
 
 
 @shared_task(name=SUGGESTIONS_TRAIN, **RETRY)
-def suggestions_train() -> int | None:
-    """Retrain on reviewers' work; nothing when there is too little or one is running."""
+def suggestions_train(
+    collection_id: int | None = None, label: str | None = None, force: bool = False
+) -> int | None:
+    """Retrain on reviewers' work (or one archive collection); nothing when there is too
+    little data or a training is running."""
     try:
-        return learning.suggester_train().version
+        return learning.suggester_train_by_ids(
+            collection_id=collection_id, label=label, force=force
+        ).version
     except (learning.TooLittleData, ValidationError) as exc:
         logger.info("No training: %s", exc)
         return None

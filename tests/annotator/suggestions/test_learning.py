@@ -227,3 +227,25 @@ def test_api_created_documents_get_suggestions_and_suggest_honours_the_suggester
     assert response.status_code == 202 and response.json()["suggester"] == "sourced"
     response = api.post(f"/api/documents/{created}/suggest/", {"suggester": "nope"}, format="json")
     assert response.status_code == 400 and "suggester" in response.json()
+
+
+@pytest.mark.django_db
+def test_leads_train_on_a_collection_through_the_api(
+    eager, slogan, lead, reviewer, django_capture_on_commit_callbacks
+):
+    from tests.factories import api_for
+
+    _import(archive(30))
+    url = "/api/collections/archive/train/"
+    assert api_for(reviewer).post(url, {}, format="json").status_code in (403, 404)
+    api = api_for(lead)
+    response = api.post(url, {"label": "nope"}, format="json")
+    assert response.status_code == 400 and "label" in response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url, {"label": "slogan"}, format="json")
+    assert response.status_code == 202
+    models = api.get(url).json()["models"]
+    assert [(m["version"], m["status"], m["collection"]) for m in models] == [
+        (1, "trained", "archive")
+    ]
+    assert models[0]["promoted"] and models[0]["metrics"]["learned"]["slogan"]["f1"] > 0.9

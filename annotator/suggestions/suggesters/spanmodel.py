@@ -21,6 +21,12 @@ from pathlib import Path
 TOKEN = re.compile(r"\w+(?:[’'\-.]\w+)*|[^\w\s]")
 PARAGRAPH = re.compile(r"[^\n]+")
 QUOTES = '"“”«»'
+# Not shown as a rationale's "strongest words" (they carry weight only through context).
+_FUNCTION = (
+    "a an the and or but of to in on at by for with from as is are was were be been it "
+    "its this that these those he she they we you i his her their our what which who"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION.split())
 MIN_SPAN_CHARS = 3
 THRESHOLD = 0.1  # unless calibrated per label on documents held back from training
 GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -291,8 +297,13 @@ class Tagger:
         scored: dict[str, float] = {}
         for attributes in xseq:
             for attribute in attributes:
-                if attribute.startswith("w=") and weights.get(attribute, 0) > 0:
-                    word = attribute[2:]
+                word = attribute[2:]
+                if (
+                    attribute.startswith("w=")
+                    and weights.get(attribute, 0) > 0
+                    and word.isalpha()
+                    and word not in FUNCTION_WORDS
+                ):
                     scored[word] = max(scored.get(word, 0.0), weights[attribute])
         return [w for w, _ in sorted(scored.items(), key=lambda x: -x[1])[:count]]
 

@@ -274,6 +274,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"annotator.tasks.suggestions_*": {"queue": "suggestions"}}
+# Every queue a worker started without -Q consumes; a dedicated worker picks some with -Q.
+CELERY_TASK_QUEUES = {"default": {}, "suggestions": {}}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True

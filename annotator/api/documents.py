@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -29,8 +30,9 @@ from annotator.api.serializers import (
     DocumentUpdateSerializer,
     SuggestionRunSerializer,
 )
-from corpus.models import Document
+from corpus.models import Collection, Document
 from corpus.services import collection_get_or_create, document_create, document_update
+from corpus.signals import documents_created
 
 # Documents
 
@@ -91,6 +93,8 @@ class DocumentViewSet(
                 (created if result.created else duplicates).append(result.document)
             if errors:
                 transaction.set_rollback(True)
+            else:
+                _documents_created(created)
         if errors:
             detail = errors[0] if not many else {"documents": errors}
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
@@ -115,8 +119,28 @@ class DocumentViewSet(
             from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
         except ImportError:  # pragma: no cover - the suggestion service is not installed
             raise ServiceUnavailable("Suggestions are not available on this server.") from None
+        suggester = request.data.get("suggester") if hasattr(request.data, "get") else None
+        if suggester is not None and (not isinstance(suggester, str) or not suggester.strip()):
+            raise ValidationError({"suggester": "Must be a suggester's name."})
         try:
-            run = suggestion_run_start(document=document, created_by=request.user)
+            run = suggestion_run_start(
+                document=document, suggester=suggester or None, created_by=request.user
+            )
         except SuggestionsUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from None
+        except DjangoValidationError as exc:
+            raise ValidationError(validation_detail(exc)) from None
         return Response(SuggestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _documents_created(documents: list) -> None:
+    """Tell listeners (suggestions) about new documents, as the file import does."""
+    by_collection: dict = {}
+    for document in documents:
+        by_collection.setdefault(document.collection_id, []).append(document)
+    for items in by_collection.values():
+        documents_created.send(
+            sender=Collection,
+            document_ids=[d.pk for d in items],
+            collection=items[0].collection,
+        )

@@ -89,7 +89,8 @@ def _when(record: dict, name: str):
 
 
 class _Importer:
-    def __init__(self) -> None:
+    def __init__(self, collection: str = "", username: str = "") -> None:
+        self.collection, self.username = collection, username
         self.labels = {label.slug: label for label in Label.objects.all()}
         self.documents_by_sha: dict[str, Document] = {}
         self.documents_by_id: dict[int, Document | None] = {}
@@ -138,7 +139,7 @@ class _Importer:
         return found
 
     def document_new(self, record: dict, text: str) -> Document:
-        slug = _text(record, "document_collection") or "imported"
+        slug = _text(record, "document_collection") or self.collection or "imported"
         title = _text(record, "document_title") or text.strip().splitlines()[0][:500]
         document = Document(
             title=title[:500],
@@ -154,6 +155,9 @@ class _Importer:
     def check(self, record: Any) -> None:
         if not isinstance(record, dict):
             raise ValidationError("A record must be a JSON object.")
+        if "spans" in record and "text" in record and "start" not in record:
+            self.check_gold(record)
+            return
         document = self.document_for(record)
         start, end = record.get("start"), record.get("end")
         quote = record.get("quote")
@@ -196,6 +200,39 @@ class _Importer:
                 "suggester": _text(record, "suggester"),
             }
         )
+
+    def check_gold(self, record: dict) -> None:
+        """A gold-format document (as evaluate_suggestions reads): {title, text, spans}."""
+        if not self.username:
+            raise ValidationError(
+                {"created_by": "Gold-format records need the annotator's username (--as)."}
+            )
+        spans = record["spans"]
+        if not isinstance(spans, list):
+            raise ValidationError({"spans": "Must be a list."})
+        document = {
+            "document_text": record["text"],
+            "document_title": record.get("title") or "",
+            "document_collection": self.collection,
+        }
+        self.document_for(document)
+        for index, span in enumerate(spans):
+            if not isinstance(span, dict):
+                raise ValidationError({"spans": f"Span {index} must be an object."})
+            try:
+                self.check(
+                    {
+                        **document,
+                        "start": span.get("start"),
+                        "end": span.get("end"),
+                        "label": span.get("label"),
+                        "created_by": self.username,
+                    }
+                )
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"spans": [f"Span {index}: {m}" for m in exc.messages]}
+                ) from None
 
     def write(self, result: ImportResult) -> None:
         users = self.users(result)
@@ -294,9 +331,13 @@ class _Importer:
         return found
 
 
-def annotations_import(*, lines: Iterable[str | bytes]) -> ImportResult:
-    """Import JSONL export records; raise ImportErrors (by line) and write nothing if any is bad."""
-    importer = _Importer()
+def annotations_import(
+    *, lines: Iterable[str | bytes], collection: str = "", username: str = ""
+) -> ImportResult:
+    """Import JSONL export records, or gold-format documents ({title, text, spans}, by
+    `username`, new documents in `collection`); raise ImportErrors (by line) and write
+    nothing if any is bad."""
+    importer = _Importer(collection=collection, username=username)
     errors: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
@@ -319,7 +360,7 @@ def annotations_import(*, lines: Iterable[str | bytes]) -> ImportResult:
         if len(errors) >= MAX_ERRORS:
             errors.append({"line": number, "errors": ["Too many errors; stopped here."]})
             break
-    if not errors and not importer.rows:
+    if not errors and not importer.rows and not importer.new_documents:
         errors.append({"line": 0, "errors": ["No records found."]})
     if errors:
         raise ImportErrors(errors)

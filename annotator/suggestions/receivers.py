@@ -38,12 +38,21 @@ def retrain_after_decisions(sender, instance, created=False, **kwargs) -> None:
         transaction.on_commit(_queue_retrain_if_due)
 
 
+# After queueing a training, no other is queued for this long (the training itself also
+# refuses to start while another runs, and counts decisions from when it started).
+RETRAIN_DEBOUNCE_SECONDS = 300
+
+
 def _queue_retrain_if_due() -> None:
+    from django.core.cache import cache
+
     from annotator.enqueue import SUGGESTIONS_TRAIN, task
     from annotator.suggestions.learning import suggester_retrain_due
 
     try:
-        if suggester_retrain_due():
+        if suggester_retrain_due() and cache.add(
+            "annotator:retrain-queued", 1, RETRAIN_DEBOUNCE_SECONDS
+        ):
             task(SUGGESTIONS_TRAIN).apply_async(retry=False)
     except Exception as exc:  # a decision must never fail because training cannot be queued
         logger.warning("Could not queue retraining: %s", exc)

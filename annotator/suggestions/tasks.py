@@ -9,14 +9,18 @@ again, which is safe because a run records each document it stored (see progress
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
 
 from annotator.enqueue import SUGGESTIONS_CREATE, SUGGESTIONS_RUN, SUGGESTIONS_TRAIN
 from annotator.suggestions import learning, progress, runs
 
+logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 EMBEDDED_BROKERS = ("sqla+", "sqlalchemy+", "filesystem://")
 RETRY = {
@@ -42,9 +46,18 @@ def suggestions_run(run_id: int) -> int:
 
 
 @shared_task(name=SUGGESTIONS_TRAIN, **RETRY)
-def suggestions_train() -> int | None:
-    model = learning.suggester_train()
-    return None if model is None else model.version
+def suggestions_train(
+    collection_id: int | None = None, label: str | None = None, force: bool = False
+) -> int | None:
+    """Retrain on reviewers' work (or one archive collection); nothing when there is too
+    little data or a training is running."""
+    try:
+        return learning.suggester_train_by_ids(
+            collection_id=collection_id, label=label, force=force
+        ).version
+    except (learning.TooLittleData, ValidationError) as exc:
+        logger.info("No training: %s", exc)
+        return None
 
 
 @worker_ready.connect

@@ -56,10 +56,14 @@ class Workers:
         )
         return env
 
-    def start(self, suggesters: str = RULES) -> subprocess.Popen:
+    def start(
+        self, suggesters: str = RULES, queues: str | None = "default,suggestions"
+    ) -> subprocess.Popen:
+        """A worker on `queues` (None: as `celery -A annotator worker` starts, without -Q)."""
         log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
         command = [sys.executable, "-m", "celery", "-A", "annotator", "worker"]
-        command += ["-Q", "default,suggestions", "--pool", "solo", "--loglevel", "INFO"]
+        command += ["-Q", queues] if queues else []
+        command += ["--pool", "solo", "--loglevel", "INFO"]
         command += ["-n", f"test-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle"]
         process = subprocess.Popen(
             command,

@@ -1,4 +1,5 @@
-"""Score suggesters against a gold JSONL file (precision, recall, F1; exact and overlap)."""
+"""Score suggesters against a gold JSONL file (precision, recall, F1; exact, overlap and the
+SemEval-2020 span measure), on all its documents or on its stable dev or test part."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotator.suggestions.runs import suggester_spans
 from annotator.suggestions.suggesters import suggester_get, suggester_list
-from annotator.suggestions.suggesters.base import LABELS, segmentation
-from annotator.suggestions.suggesters.evaluation import evaluate, gold_read
+from annotator.suggestions.suggesters.base import segmentation
+from annotator.suggestions.suggesters.evaluation import MODES, evaluate, gold_read, split_of
 
 
 class Command(BaseCommand):
@@ -23,10 +24,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--suggester", help="Only this suggester (default: each, then all together)."
         )
+        parser.add_argument(
+            "--split",
+            choices=("dev", "test"),
+            help="Only the documents of this part (one in five by id is test, the rest dev).",
+        )
 
-    def handle(self, *args, gold: Path, suggester: str | None, **options) -> None:
+    def handle(self, *args, gold: Path, suggester: str | None, split, **options) -> None:
         try:
             records = gold_read(gold)
+            if split:
+                records = [r for r in records if split_of(r.get("id", r["text"])) == split]
         except FileNotFoundError:
             raise CommandError(f"No such gold file: {gold}") from None
         except ValueError as exc:
@@ -37,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from None
         spans_by_module = {m.name: [self._spans(m, r["text"]) for r in records] for m in modules}
         self.stdout.write(
-            f"Gold: {gold} ({len(records)} documents, {sum(len(r['spans']) for r in records)} spans)"
+            f"Gold: {gold}{f' ({split} part)' if split else ''} ({len(records)} documents, {sum(len(r['spans']) for r in records)} spans)"
         )
         for name, predictions in spans_by_module.items():
             self._report(name, evaluate(records, predictions))
@@ -58,10 +66,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'label':<12} {'match':<8} {'P':>6} {'R':>6} {'F1':>6} {'pred':>5} {'gold':>5}"
         )
-        for label in (*LABELS, "micro"):
-            for mode in ("exact", "overlap"):
+        for label in scores["exact"]:
+            for mode in MODES:
                 s = scores[mode][label]
+                if not s["gold"] and not s["predicted"]:
+                    continue
                 self.stdout.write(
-                    f"{label:<12} {mode:<8} {s['precision']:>6.2f} {s['recall']:>6.2f} {s['f1']:>6.2f} "
+                    f"{label:<12} {mode:<8} {s['precision']:>6.3f} {s['recall']:>6.3f} {s['f1']:>6.3f} "
                     f"{s['predicted']:>5} {s['gold']:>5}"
                 )

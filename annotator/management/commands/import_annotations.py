@@ -15,15 +15,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="Path to the .jsonl file, or - for standard input.")
+        parser.add_argument(
+            "--collection",
+            default="",
+            help="Collection slug for new documents (default: the record's, else 'imported').",
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            default="",
+            help="Annotator of gold-format records ({title, text, spans} per line).",
+        )
 
-    def handle(self, *args, file: str, **options) -> None:
+    def handle(self, *args, file: str, collection: str, username: str, **options) -> None:
         try:
             stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
         try:
             with stream:
-                result = annotations_import(lines=stream)
+                result = annotations_import(lines=stream, collection=collection, username=username)
         except ImportErrors as exc:
             for error in exc.errors:
                 self.stderr.write(f"line {error['line']}: {error['errors']}")

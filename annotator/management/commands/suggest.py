@@ -65,18 +65,31 @@ class Command(BaseCommand):
         return [("collection", c) for c in Collection.objects.all()]
 
     def _inline(self, targets, suggester: str | None) -> None:
-        total = 0
+        """Each document gets a run row (not queued), so a suggester's failure is recorded
+        there and makes the command fail."""
+        total, failures = 0, []
         started = time.perf_counter()
         for kind, target in targets:
-            ids = (
-                [target.pk] if kind == "document" else target.documents.values_list("id", flat=True)
-            )
-            for doc_id in ids:
+            documents = [target] if kind == "document" else target.documents.order_by("id")
+            for document in documents:
+                run = SuggestionRun.objects.create(
+                    document=document, suggester=suggester or "", documents_total=1
+                )
                 try:
-                    total += suggestions_create(document_id=doc_id, suggester=suggester)
+                    total += suggestions_create(
+                        document_id=document.pk, suggester=suggester, run_id=run.pk
+                    )
                 except ValidationError as exc:
+                    run.delete()
                     raise CommandError("; ".join(exc.messages)) from None
+                run.refresh_from_db()
+                if run.status == RunStatus.FAILED:
+                    failures.append(run.error)
         self.stdout.write(f"Created {total} suggestions in {time.perf_counter() - started:.1f}s.")
+        if failures:
+            for error in failures:
+                self.stderr.write(error)
+            raise CommandError(f"Suggesters failed on {len(failures)} document(s).")
 
     def _wait(self, run_ids: list[int], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -1,24 +1,69 @@
-"""Train the learned suggester on reviewers' decisions now (the Celery task does it too)."""
+"""Train the learned span model now (the Celery task does it too after reviewers' decisions)."""
 
-from django.core.management.base import BaseCommand, CommandParser
+import json
 
-from annotator.suggestions.learning import suggester_train
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from annotator.models import Label
+from annotator.suggestions.learning import TooLittleData, suggester_train
+from corpus.models import Collection
 
 
 class Command(BaseCommand):
-    help = "Train a new learned-suggester version; promote it if it beats the rule suggesters."
+    help = (
+        "Train a new learned-suggester version on reviewers' work, or with --collection on a "
+        "fully labelled archive; print held-back scores beside the rules; promote if better."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--min-examples", type=int, default=20)
-        parser.add_argument("--no-promote", action="store_true")
-
-    def handle(self, *args, min_examples: int, no_promote: bool, **options) -> None:
-        model = suggester_train(min_examples=min_examples, promote=not no_promote)
-        if model is None:
-            self.stdout.write("Not enough decisions to train on yet.")
-            return
-        verdict = "promoted" if model.promoted else "kept, not promoted"
-        self.stdout.write(
-            f"Trained learned v{model.version} on {model.training_size} examples: {verdict}."
+        parser.add_argument(
+            "--collection", help="Slug of a fully labelled collection to train on (only it)."
         )
-        self.stdout.write(f"Held-out: {model.metrics}")
+        parser.add_argument("--label", help="Only this label's slug.")
+        parser.add_argument("--no-promote", action="store_true")
+        parser.add_argument(
+            "--force", action="store_true", help="Promote even if the rules score higher."
+        )
+        parser.add_argument("--min-documents", type=int, default=5)
+
+    def handle(self, *args, collection, label, no_promote, force, min_documents, **options):
+        archive = None
+        if collection:
+            archive = Collection.objects.filter(slug=collection).first()
+            if archive is None:
+                raise CommandError(f"No collection with slug {collection!r}.")
+        if label and not Label.objects.filter(slug=label).exists():
+            raise CommandError(f"No label with slug {label!r}.")
+        try:
+            model = suggester_train(
+                collection=archive,
+                label=label,
+                promote=not no_promote,
+                force=force,
+                min_documents=min_documents,
+            )
+        except TooLittleData as exc:
+            raise CommandError(str(exc)) from None
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        metrics = model.metrics
+        self.stdout.write(
+            f"Trained learned v{model.version} on {model.training_size} documents in "
+            f"{metrics['training_seconds']}s; measured on {metrics['held_out_documents']} "
+            "held-back documents (SemEval-2020 span measure):"
+        )
+        self.stdout.write(f"{'label':<14} {'who':<8} {'P':>6} {'R':>6} {'F1':>6}")
+        for key in (*metrics["labels"], "micro"):
+            for who in ("learned", "rules"):
+                s = metrics[who].get(key)
+                if s:
+                    self.stdout.write(
+                        f"{key:<14} {who:<8} {s['precision']:>6.3f} {s['recall']:>6.3f} "
+                        f"{s['f1']:>6.3f}"
+                    )
+        verdict = "promoted" if model.promoted else "kept, not promoted"
+        reason = metrics.get("promoted_because") or metrics.get("not_promoted_because")
+        self.stdout.write(f"v{model.version} {verdict}: {reason}.")
+        if options.get("verbosity", 1) > 1:
+            self.stdout.write(json.dumps(metrics, indent=2))

@@ -1,14 +1,23 @@
 """Scoring suggesters against a gold file: precision, recall and F1 per label and micro,
-with exact matching (same start, end, label) and overlap matching (same label, spans share
-at least one character). Plain data in, plain data out."""
+with exact matching (same start, end, label), overlap matching (same label, spans share
+at least one character) and the SemEval-2020 Task 11 span-identification measure ("span":
+partial credit by the share of characters in common; overlapping spans of a side are merged
+first). A document's `labels_annotated`, when given, limits the labels scored there.
+Plain data in, plain data out."""
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from annotator.suggestions.suggesters.base import LABELS
+
+
+def split_of(record_id: str, test_share: int = 5) -> str:
+    """A stable split by document: one document in `test_share` is "test", the rest "dev"."""
+    return "test" if zlib.crc32(str(record_id).encode()) % test_share == 0 else "dev"
 
 
 def gold_read(path: Path) -> list[dict]:
@@ -56,6 +65,34 @@ def _counts(
     return tp_pred, len(pred), tp_gold, len(gold)
 
 
+def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def span_counts(
+    gold: list[tuple[int, int]], pred: list[tuple[int, int]]
+) -> tuple[float, int, float, int]:
+    """SemEval-2020 SI: sums over pairs of |s∩t|/|s| (precision) and |s∩t|/|t| (recall)."""
+    gold, pred = merge(gold), merge(pred)
+    credit_pred = credit_gold = 0.0
+    for ps, pe in pred:
+        for gs, ge in gold:
+            common = min(pe, ge) - max(ps, gs)
+            if common > 0:
+                credit_pred += common / (pe - ps)
+                credit_gold += common / (ge - gs)
+    return credit_pred, len(pred), credit_gold, len(gold)
+
+
+MODES = ("exact", "overlap", "span")
+
+
 def _prf(tp_pred: int, pred: int, tp_gold: int, gold: int) -> dict:
     precision = tp_pred / pred if pred else 0.0
     recall = tp_gold / gold if gold else 0.0
@@ -63,15 +100,33 @@ def _prf(tp_pred: int, pred: int, tp_gold: int, gold: int) -> dict:
     return {"precision": precision, "recall": recall, "f1": f1, "predicted": pred, "gold": gold}
 
 
-def evaluate(records: list[dict], predictions: Iterable[list[tuple[int, int, str]]]) -> dict:
-    """Scores per matching mode ("exact", "overlap"), per label and "micro"."""
-    totals = {mode: {label: [0, 0, 0, 0] for label in LABELS} for mode in ("exact", "overlap")}
+def evaluate(
+    records: list[dict],
+    predictions: Iterable[list[tuple[int, int, str]]],
+    labels: Iterable[str] | None = None,
+) -> dict:
+    """Scores per matching mode (MODES), per label and "micro". Labels: the given ones, else
+    the project's three and any other that the gold or the predictions carry."""
+    predictions = list(predictions)
+    if labels is None:
+        found = {s["label"] for r in records for s in r["spans"]}
+        found |= {label for spans in predictions for _, _, label in spans}
+        labels = [*LABELS, *sorted(found - set(LABELS))]
+    labels = list(labels)
+    totals = {mode: {label: [0, 0, 0, 0] for label in labels} for mode in MODES}
     for record, predicted in zip(records, predictions, strict=True):
-        for label in LABELS:
+        annotated = record.get("labels_annotated") or labels
+        for label in labels:
+            if label not in annotated:
+                continue
             gold = [(s["start"], s["end"]) for s in record["spans"] if s["label"] == label]
             pred = [(s, e) for s, e, lab in predicted if lab == label]
             for mode in totals:
-                for i, value in enumerate(_counts(gold, pred, mode == "exact")):
+                if mode == "span":
+                    counts = span_counts(gold, pred)
+                else:
+                    counts = _counts(gold, pred, mode == "exact")
+                for i, value in enumerate(counts):
                     totals[mode][label][i] += value
     result = {}
     for mode, per_label in totals.items():

@@ -1,8 +1,10 @@
-"""Learned: a model trained on the reviewers' own decisions (see training.py).
+"""Learned: a span model trained on the reviewers' own work (see spanmodel.py).
 
 It suggests nothing until a model was trained and promoted (it beat the rule suggesters on
-decisions held back from its training). The promoted model is loaded through `loader`
-(set to annotator.suggestions.model_store.promoted_model when the app starts) and re-checked at most every CHECK_SECONDS.
+documents held back from its training). The promoted model is loaded through `loader`
+(set to annotator.suggestions.model_store.promoted_model when the app starts) and re-checked
+at most every CHECK_SECONDS. Reading `version` loads the model first, so a run records the
+version of the model that made its suggestions.
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from annotator.suggestions.suggesters import training
-from annotator.suggestions.suggesters.base import SpanSuggestion, segmentation, trim
+from annotator.suggestions.suggesters import spanmodel
+from annotator.suggestions.suggesters.base import SpanSuggestion
 
 name = "learned"
-version = "none"  # set to the promoted model's version when one is loaded
 CHECK_SECONDS = 30.0
 
 
@@ -24,46 +25,47 @@ def _no_model() -> None:
 
 # (version, artifact) of the promoted model, or None; set when the app starts.
 loader: Callable[[], tuple[int, bytes] | None] = _no_model
-_state: dict = {"checked": 0.0, "version": None, "model": None}
+_state: dict = {"checked": None, "version": None, "tagger": None}
 
 
 def reset() -> None:
     """Forget the cached model (tests; after a promotion in this process)."""
-    global version
-    _state.update(checked=0.0, version=None, model=None)
-    version = "none"
+    _state.update(checked=None, version=None, tagger=None)
 
 
-def _model() -> dict | None:
-    global version
+def _tagger() -> spanmodel.Tagger | None:
     now = time.monotonic()
-    if now - _state["checked"] >= CHECK_SECONDS:
+    if _state["checked"] is None or now - _state["checked"] >= CHECK_SECONDS:
         loaded = loader()
         _state["checked"] = now
         if loaded is None:
-            _state.update(version=None, model=None)
+            _state.update(version=None, tagger=None)
         elif loaded[0] != _state["version"]:
-            _state.update(version=loaded[0], model=training.loads(loaded[1]))
-        version = "none" if _state["version"] is None else str(_state["version"])
-    return _state["model"]
+            try:
+                tagger = spanmodel.Tagger(spanmodel.loads(loaded[1]))
+            except (ValueError, KeyError):  # a model of an older format: not usable
+                tagger = None
+            _state.update(version=loaded[0] if tagger else None, tagger=tagger)
+    return _state["tagger"]
+
+
+def __getattr__(attribute: str) -> str:
+    if attribute == "version":
+        _tagger()
+        return "none" if _state["version"] is None else str(_state["version"])
+    raise AttributeError(attribute)
 
 
 def suggest(text: str) -> list[SpanSuggestion]:
-    model = _model()
-    if model is None:
+    tagger = _tagger()
+    if tagger is None:
         return []
-    sentences = [trim(text, s, e, " \t\n") for s, e in segmentation(text).sentences()]
-    sentences = [(s, e) for s, e in sentences if e - s >= 8]
-    texts = [text[s:e] for s, e in sentences]
+    version = _state["version"]
     spans = []
-    for label, probabilities in training.predict(model, texts).items():
-        for (start, end), sentence, probability in zip(
-            sentences, texts, probabilities, strict=True
-        ):
-            if probability >= model["threshold"]:
-                terms = ", ".join(training.top_terms(model, sentence, label)) or "n/a"
-                rationale = (
-                    f"Learned model v{version}: p={probability:.2f}; strongest terms: {terms}."
-                )
-                spans.append(SpanSuggestion(start, end, label, round(probability, 2), rationale))
+    for start, end, label, probability, terms in tagger.spans(text):
+        rationale = (
+            f"Learned span model v{version}: p={probability:.2f}; "
+            f"strongest words: {', '.join(terms) or 'n/a'}."
+        )
+        spans.append(SpanSuggestion(start, end, label, round(probability, 2), rationale))
     return spans

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from annotator.suggestions.suggesters import disputed, http, learned, propaganda, sourced, training
+from annotator.suggestions.suggesters import disputed, http, learned, propaganda, sourced
 from annotator.suggestions.suggesters.base import (
     SpanSuggestion,
     SuggesterError,
@@ -171,25 +171,6 @@ def test_learned_is_silent_without_a_promoted_model(monkeypatch):
     learned.reset()
     assert learned.suggest("Officials said the troops arrived.") == []
     assert learned.version == "none"
-
-
-def test_learned_uses_the_promoted_model(monkeypatch):
-    examples = [
-        training.Example("Officials said the troops arrived.", "sourced", True),
-        training.Example("Analysts said the border was closed.", "sourced", True),
-        training.Example("The river was calm.", None, False),
-        training.Example("Bread costs more this year.", None, False),
-    ] * 3
-    artifact = training.dumps(training.train(examples))
-    monkeypatch.setattr(learned, "loader", lambda: (7, artifact))
-    learned.reset()
-    text = "The river was calm. Officials said the troops arrived."
-    found = learned.suggest(text)
-    assert [(text[s.start : s.end], s.label) for s in found] == [
-        ("Officials said the troops arrived.", "sourced")
-    ]
-    assert learned.version == "7" and "v7" in found[0].rationale
-    learned.reset()
 
 
 class StubHandler(BaseHTTPRequestHandler):

@@ -15,7 +15,8 @@ from annotator.celery import app
 from annotator.models import Annotation, RunStatus, SuggesterModel, Suggestion, SuggestionRun
 from annotator.suggestions import tasks
 from annotator.suggestions.decisions import suggestion_accept, suggestion_reject
-from annotator.suggestions.learning import suggester_train
+from annotator.suggestions.learning import TooLittleData, suggester_train
+from annotator.suggestions.model_store import promoted_model as learned_model_loader
 from annotator.suggestions.runs import (
     SuggestionsUnavailable,
     suggestion_run_start,
@@ -264,80 +265,31 @@ def _decisions(reviewer, count=40):
 
 @pytest.mark.django_db
 def test_training_needs_decisions():
-    assert suggester_train() is None
+    with pytest.raises(TooLittleData):
+        suggester_train()
     assert not SuggesterModel.objects.exists()
 
 
 @pytest.mark.django_db
-def test_training_versions_models_and_promotes_only_when_beating_rules(reviewer, settings):
-    from annotator.models import Label
-
-    assert Label.objects.get(pk=1).slug == "sourced"
+def test_training_on_reviewers_work_versions_models(reviewer, settings):
+    """Annotations (positive) and rejected suggestions (negative) of documents nobody marked
+    done: the model learns the annotated phrases, not whole sentences."""
     settings.SUGGEST_RETRAIN_EVERY = 0
     _decisions(reviewer)
     first = suggester_train()
     second = suggester_train()
     assert (first.version, second.version) == (1, 2)
     metrics = second.metrics
-    beats = (metrics["learned"]["f1"], metrics["learned"]["precision"]) > (
-        metrics["rules"]["f1"],
-        metrics["rules"]["precision"],
-    )
-    assert second.promoted == beats
-    assert SuggesterModel.objects.filter(promoted=True).count() <= 1
+    ours, rules = metrics["learned"]["micro"], metrics["rules"]["micro"]
+    assert second.promoted == ((ours["f1"], ours["precision"]) > (rules["f1"], rules["precision"]))
+    assert ours["f1"] > 0.8
+    assert SuggesterModel.objects.filter(promoted=True).count() == 1
     learned.reset()
-    if beats:
-        learned.loader = learned.model_store.promoted_model
-        spans = learned.suggest(
-            "Officials said convoy 99 crossed the border. The weather was mild."
-        )
-        assert spans and spans[0].label == "sourced"
+    learned.loader = learned_model_loader
+    text = "Officials said convoy 99 crossed the border. The weather was mild."
+    spans = learned.suggest(text)
+    assert [(text[s.start : s.end], s.label) for s in spans] == [("convoy 99 crossed", "sourced")]
     learned.reset()
-
-
-@pytest.mark.django_db
-def test_promoted_model_is_never_replaced_by_a_worse_one(reviewer, monkeypatch):
-    _decisions(reviewer, count=20)
-    monkeypatch.setattr(
-        "annotator.suggestions.learning.suggester_evaluate_held_out",
-        lambda model, held: {
-            "learned": {"f1": 0.1, "precision": 0.1},
-            "rules": {"f1": 0.5, "precision": 0.5},
-            "held_out": len(held),
-        },
-    )
-    model = suggester_train()
-    assert model is not None and not model.promoted
-    assert "not_promoted_because" in model.metrics
-
-
-@pytest.mark.django_db
-def test_decisions_queue_retraining_after_n(
-    eager, reviewer, settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.SUGGEST_RETRAIN_EVERY = 2
-    calls = []
-    monkeypatch.setattr(tasks.suggestions_train, "apply_async", lambda **kw: calls.append(kw))
-    document = DocumentFactory(text=TEXT)
-    rows = [
-        Suggestion.objects.create(
-            document=document,
-            start=i,
-            end=i + 3,
-            quote=TEXT[i : i + 3],
-            label_id=1,
-            score=0.5,
-            suggester="sourced",
-            suggester_version="1",
-        )
-        for i in range(2)
-    ]
-    with django_capture_on_commit_callbacks(execute=True):
-        suggestion_reject(suggestion=rows[0], user=reviewer)
-    assert calls == []
-    with django_capture_on_commit_callbacks(execute=True):
-        suggestion_reject(suggestion=rows[1], user=reviewer)
-    assert len(calls) == 1
 
 
 def test_span_suggestion_is_plain_data():
@@ -407,3 +359,18 @@ def test_suggest_command_wait_gives_up_with_a_clear_message(rules_only):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+@pytest.mark.django_db
+def test_suggest_inline_fails_when_a_suggester_failed(rules_only, settings):
+    settings.SUGGESTERS = [*settings.SUGGESTERS, "annotator.suggestions.suggesters.http"]
+    settings.SUGGESTER_HTTP_URL = "http://127.0.0.1:9/suggest"  # nothing listens there
+    document = DocumentFactory(text=TEXT)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="failed on 1 document"):
+        call_command("suggest", "--inline", "--document", str(document.pk), stdout=out, stderr=err)
+    assert "http:" in err.getvalue()
+    assert Suggestion.objects.filter(document=document).count() == 3
+    settings.SUGGESTERS = settings.SUGGESTERS[:-1]
+    call_command("suggest", "--inline", "--document", str(document.pk), stdout=out, stderr=err)
+    assert SuggestionRun.objects.filter(document=document, status=RunStatus.SUCCEEDED).exists()

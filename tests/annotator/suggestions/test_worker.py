@@ -49,6 +49,14 @@ def test_worker_makes_suggestions_for_a_queued_run(workers):
     assert run_state(run.pk).task_id
 
 
+def test_a_worker_started_without_queues_runs_suggestions(workers):
+    document = DocumentFactory(text=TEXT)
+    run = suggestion_run_start(document=document)
+    workers.start(queues=None)
+    wait_for(lambda: run_state(run.pk).status == RunStatus.SUCCEEDED, 60, workers, "the run")
+    assert Suggestion.objects.filter(document=document).exists()
+
+
 def test_killed_worker_loses_nothing(workers):
     workers.control.write_text("sleep 30")
     suggesters = RULES + ",tests.annotator.worker_suggester"

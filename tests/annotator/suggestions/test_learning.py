@@ -1,0 +1,251 @@
+"""The learned span model, trained for real on a small generated archive (no stubs)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from annotator.api.imports import ImportErrors, annotations_import
+from annotator.celery import app
+from annotator.models import Label, SuggesterModel, Suggestion, SuggestionRun
+from annotator.suggestions import learning, model_store
+from annotator.suggestions.decisions import suggestion_reject
+from annotator.suggestions.runs import suggestions_create
+from annotator.suggestions.suggesters import learned, spanmodel
+from annotator.suggestions.suggesters.evaluation import evaluate, split_of
+from corpus.models import Collection, Document
+from tests.annotator.suggestions.archive import archive, jsonl
+from tests.factories import DocumentFactory, UserFactory
+
+NEW_TEXT = "Yesterday the marchers in Riverton kept chanting our land forever near the bridge."
+
+
+@pytest.fixture
+def slogan(db):
+    """A label an admin added: the model learns every label that exists."""
+    return Label.objects.create(name="Slogan", slug="slogan", colour="#aa3377")
+
+
+@pytest.fixture
+def learned_from_database():
+    learned.loader = model_store.promoted_model
+    learned.reset()
+    yield
+    learned.reset()
+
+
+def _import(records, collection="archive"):
+    UserFactory(username="archivist", role="reviewer")
+    return annotations_import(lines=jsonl(records), collection=collection, username="archivist")
+
+
+def test_span_model_learns_phrases_inside_sentences():
+    records = archive(30)
+    documents = [
+        spanmodel.Document(
+            r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], ("slogan",)
+        )
+        for r in records
+    ]
+    model = spanmodel.loads(spanmodel.dumps(spanmodel.train(documents)))
+    assert sorted(model["labels"]) == ["slogan"]
+    spans = spanmodel.Tagger(model).spans(NEW_TEXT)
+    assert [(NEW_TEXT[s:e], label) for s, e, label, _, _ in spans] == [
+        ("our land forever", "slogan")
+    ]
+    probability, terms = spans[0][3], spans[0][4]
+    assert 0.5 < probability <= 1 and terms and set(terms) <= {"our", "land", "forever"}
+
+
+def test_span_measure_gives_partial_credit_by_characters():
+    record = {"text": "x" * 40, "spans": [{"start": 0, "end": 10, "label": "sourced"}]}
+    scores = evaluate([record], [[(5, 15, "sourced"), (30, 40, "sourced")]])
+    span = scores["span"]["sourced"]
+    assert span["precision"] == pytest.approx((5 / 10 + 0) / 2)
+    assert span["recall"] == pytest.approx(5 / 10)
+    assert scores["exact"]["sourced"]["f1"] == 0 and scores["overlap"]["sourced"]["recall"] == 1
+    # A label not annotated in a document is neither right nor wrong there.
+    record["labels_annotated"] = ["sourced"]
+    assert evaluate([record], [[(0, 10, "sourced"), (0, 5, "disputed")]])["span"]["micro"][
+        "precision"
+    ] == pytest.approx(1.0)
+
+
+def test_split_is_stable_and_by_document():
+    ids = [f"doc-{i}" for i in range(200)]
+    parts = [split_of(i) for i in ids]
+    assert parts == [split_of(i) for i in ids]
+    assert 20 < parts.count("test") < 60 and set(parts) == {"dev", "test"}
+
+
+@pytest.mark.django_db
+def test_gold_import_creates_every_document_and_needs_an_annotator(slogan):
+    records = archive(6)
+    records[0]["spans"] = []
+    result = _import(records)
+    assert result.documents_created == 6
+    assert result.annotations_created == sum(len(r["spans"]) for r in records)
+    assert Collection.objects.get(slug="archive").documents.count() == 6
+    with pytest.raises(ImportErrors) as raised:
+        annotations_import(lines=jsonl(archive(1, seed=3)))
+    assert "created_by" in str(raised.value.errors[0]["errors"])
+    bad = archive(2, seed=4)
+    bad[1]["spans"] = [{"start": 0, "end": 5, "label": "nope"}]
+    with pytest.raises(ImportErrors) as raised:
+        _import(bad, collection="other")
+    assert raised.value.errors[0]["line"] == 2 and "nope" in str(raised.value.errors[0])
+    assert not Collection.objects.filter(slug="other").exists()
+
+
+@pytest.mark.django_db
+def test_train_on_an_archive_then_suggest_with_the_model_version(slogan, learned_from_database):
+    _import(archive(40))
+    out = io.StringIO()
+    call_command("train_suggester", "--collection", "archive", stdout=out)
+    report = out.getvalue()
+    model = SuggesterModel.objects.get(promoted=True)
+    assert f"v{model.version} promoted" in report and "slogan" in report
+    assert model.metrics["learned"]["slogan"]["f1"] > 0.9 > model.metrics["rules"]["micro"]["f1"]
+    # A fresh article: the run stores the promoted model's version from its first use.
+    learned.reset()
+    document = DocumentFactory(text=NEW_TEXT)
+    assert suggestions_create(document_id=document.pk, suggester="learned") == 1
+    row = Suggestion.objects.get(document=document)
+    assert (row.quote, row.label.slug) == ("our land forever", "slogan")
+    assert row.suggester_version == str(model.version)
+    assert f"v{model.version}" in row.rationale and "forever" in row.rationale
+
+
+@pytest.mark.django_db
+def test_a_model_that_does_not_beat_the_rules_is_kept_but_not_promoted(slogan):
+    """Gold made by the sourced rules themselves: the rules score 1.0, no model beats that."""
+    from annotator.suggestions.suggesters import sourced
+
+    records = []
+    for record in archive(40):
+        text = record["text"] + "Officials said the bridge in Lakeside would reopen soon.\n"
+        spans = [{"start": s.start, "end": s.end, "label": s.label} for s in sourced.suggest(text)]
+        records.append({**record, "text": text, "spans": spans})
+    _import(records)
+    archive_collection = Collection.objects.get(slug="archive")
+    model = learning.suggester_train(collection=archive_collection, label="sourced")
+    assert model.metrics["rules"]["micro"]["f1"] == 1.0
+    assert not model.promoted and "not_promoted_because" in model.metrics
+    forced = learning.suggester_train(collection=archive_collection, label="sourced", force=True)
+    assert forced.promoted and forced.version == model.version + 1
+    assert SuggesterModel.objects.filter(promoted=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_too_little_data_and_a_running_training_are_refused(slogan):
+    _import(archive(3))
+    with pytest.raises(CommandError, match="Too little data"):
+        call_command("train_suggester", "--collection", "archive")
+    with pytest.raises(CommandError, match="No collection"):
+        call_command("train_suggester", "--collection", "missing")
+    _import(archive(30, seed=5), collection="big")
+    SuggesterModel.objects.create(name="learned", version=1, metrics={"status": "training"})
+    with pytest.raises(ValidationError, match="already running"):
+        learning.suggester_train(collection=Collection.objects.get(slug="big"))
+    assert SuggesterModel.objects.count() == 1
+
+
+@pytest.fixture
+def eager():
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.mark.django_db
+def test_decisions_retrain_once_however_many_follow(
+    eager, slogan, reviewer, settings, django_capture_on_commit_callbacks
+):
+    """Reviewers' annotations on documents marked done train the model; 8 decisions with a
+    retrain every 2 start one training, not four (the next one waits for the debounce)."""
+    from django.core.cache import cache
+
+    from annotator.models import Assignment
+
+    cache.clear()
+    settings.SUGGEST_RETRAIN_EVERY = 2
+    _import(archive(30))
+    for document in Document.objects.all():
+        Assignment.objects.create(document=document, reviewer=reviewer, status="done")
+    document = Document.objects.first()
+    rows = [
+        Suggestion.objects.create(
+            document=document,
+            start=i,
+            end=i + 4,
+            quote=document.text[i : i + 4],
+            label=slogan,
+            score=0.5,
+            suggester="sourced",
+            suggester_version="1",
+        )
+        for i in range(8)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        suggestion_reject(suggestion=rows[0], user=reviewer)
+    assert not SuggesterModel.objects.exists()
+    for row in rows[1:]:
+        with django_capture_on_commit_callbacks(execute=True):
+            suggestion_reject(suggestion=row, user=reviewer)
+    trained = SuggesterModel.objects.get()
+    assert trained.metrics["status"] == "trained" and trained.artifact
+    assert trained.metrics["learned"]["slogan"]["f1"] > 0.9
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_api_created_documents_get_suggestions_and_suggest_honours_the_suggester(
+    lead, settings, django_capture_on_commit_callbacks
+):
+    from tests.factories import api_for
+
+    settings.SUGGEST_ON_IMPORT = True
+    api = api_for(lead)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api.post(
+            "/api/documents/",
+            {"title": "One", "text": "Officials said the river rose.", "collection": "news"},
+            format="json",
+        )
+    assert response.status_code == 201 and callbacks
+    for callback in callbacks:
+        callback()
+    created = response.json()["created"][0]["id"]
+    assert SuggestionRun.objects.filter(document_id=created).count() == 1
+    response = api.post(
+        f"/api/documents/{created}/suggest/", {"suggester": "sourced"}, format="json"
+    )
+    assert response.status_code == 202 and response.json()["suggester"] == "sourced"
+    response = api.post(f"/api/documents/{created}/suggest/", {"suggester": "nope"}, format="json")
+    assert response.status_code == 400 and "suggester" in response.json()
+
+
+@pytest.mark.django_db
+def test_leads_train_on_a_collection_through_the_api(
+    eager, slogan, lead, reviewer, django_capture_on_commit_callbacks
+):
+    from tests.factories import api_for
+
+    _import(archive(30))
+    url = "/api/collections/archive/train/"
+    assert api_for(reviewer).post(url, {}, format="json").status_code in (403, 404)
+    api = api_for(lead)
+    response = api.post(url, {"label": "nope"}, format="json")
+    assert response.status_code == 400 and "label" in response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url, {"label": "slogan"}, format="json")
+    assert response.status_code == 202
+    models = api.get(url).json()["models"]
+    assert [(m["version"], m["status"], m["collection"]) for m in models] == [
+        (1, "trained", "archive")
+    ]
+    assert models[0]["promoted"] and models[0]["metrics"]["learned"]["slogan"]["f1"] > 0.9

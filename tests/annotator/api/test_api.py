@@ -345,6 +345,18 @@ def test_blind_review_hides_others_until_done(api, reviewer, other_reviewer):
     assert {row["id"] for row in response.json()["results"]} == {mine.pk, theirs.pk}
 
 
+def test_final_annotation_names_its_sources_in_adjudicated_from(api, reviewer, other_reviewer):
+    source = AnnotationFactory(created_by=other_reviewer)
+    final = AnnotationFactory(
+        document=source.document, created_by=other_reviewer, is_final=True,
+        adjudicated_from=[source.pk],
+    )  # fmt: skip
+    rows = {row["id"]: row for row in api.get("/api/annotations/").json()["results"]}
+    assert rows[final.pk]["adjudicated_from"] == [source.pk]
+    assert rows[source.pk]["adjudicated_from"] == []
+    assert api.get(f"/api/annotations/{final.pk}/").json()["adjudicated_from"] == [source.pk]
+
+
 def test_annotation_filters(api, reviewer, other_reviewer):
     a = AnnotationFactory(created_by=reviewer)
     b = AnnotationFactory(created_by=other_reviewer, label=label("propaganda"), is_final=True)
@@ -548,7 +560,9 @@ def test_token_admin_action_creates_tokens(client, admin_user, reviewer):
 def test_fast_annotation_output_equals_drf_output(reviewer, document):
     from annotator.api.serializers import AnnotationSerializer
 
-    annotation = AnnotationFactory(document=document, created_by=reviewer, note="<i>n</i>")
+    annotation = AnnotationFactory(
+        document=document, created_by=reviewer, note="<i>n</i>", adjudicated_from=[3, 4]
+    )
     Annotation.objects.filter(pk=annotation.pk).update(updated_at="2024-01-02T03:04:05Z")
     annotation = Annotation.objects.select_related("label", "created_by").get(pk=annotation.pk)
     serializer = AnnotationSerializer()

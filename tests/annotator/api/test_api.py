@@ -111,7 +111,7 @@ def test_assigned_only_documents_are_404_for_others(api, reviewer):
     assert api.get("/api/annotations/").json()["count"] == 1
 
 
-def test_lead_creates_one_or_many_documents_and_duplicates_are_reported(lead):
+def test_lead_creates_one_document_restfully_or_many_with_duplicates_reported(lead):
     api = api_for(lead)
     response = api.post(
         "/api/documents/",
@@ -120,7 +120,16 @@ def test_lead_creates_one_or_many_documents_and_duplicates_are_reported(lead):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert [d["title"] for d in body["created"]] == ["One"] and body["duplicates"] == []
+    assert body["title"] == "One" and body["text"] == "Officials said 😀 it."
+    assert response["Location"] == f"http://testserver/api/documents/{body['id']}/"
+    assert api.get(response["Location"]).json()["id"] == body["id"]
+    again = api.post(
+        "/api/documents/",
+        {"title": "One more time", "text": "Officials said 😀 it.", "collection": "news"},
+        format="json",
+    )
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert again["Location"] == response["Location"]
     response = api.post(
         "/api/documents/",
         [

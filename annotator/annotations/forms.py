@@ -13,6 +13,14 @@ def _label_choices() -> list[tuple[str, str]]:
     return [(label.slug, label.name) for label in label_list()]
 
 
+def _label_choices_with(current) -> list[tuple[str, str]]:
+    """The active labels, plus the annotation's own label if it is archived (kept on old)."""
+    choices = _label_choices()
+    if current is not None and current.slug not in dict(choices):
+        choices.append((current.slug, f"{current.name} (archived)"))
+    return choices
+
+
 class AnnotationForm(forms.Form):
     """A new span: code-point offsets and the quote the browser saw (checked by the server)."""
 
@@ -33,6 +41,10 @@ class AnnotationEditForm(forms.Form):
         required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
     evidence_url = forms.CharField(required=False, max_length=URL_MAX, label="Evidence URL")
+
+    def __init__(self, *args, current_label=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = _label_choices_with(current_label)
 
 
 class VersionForm(forms.Form):

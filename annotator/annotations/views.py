@@ -44,7 +44,7 @@ from annotator.annotations.selectors import (
     annotation_list,
     document_for_user,
     document_work_is_final,
-    label_list,
+    label_list_all,
 )
 from annotator.annotations.services import (
     AnnotationConflict,
@@ -102,7 +102,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     documents = queue_documents(user=request.user, collection=collection, search=search)
     page = Paginator(documents, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queue_counts(user=request.user, document_ids=[d.pk for d in page])
-    labels = label_list()
+    labels = label_list_all()
     rows = [
         {
             "document": d,
@@ -139,8 +139,9 @@ def workspace_context(
     """The #workspace context. The sidebar lists at most SIDEBAR_LIMIT rows of each kind
     unless `show_all` (thousands of rows make the page slow to parse; the text shows all)."""
     user = request.user
-    labels = label_list()
-    by_id = {label.pk: label for label in labels}
+    every_label = label_list_all()
+    labels = [label for label in every_label if not label.archived]
+    by_id = {label.pk: label for label in every_label}
     # Plain rows, not models: 2,000 model instances (dates, JSON, users) cost ~50 ms.
     annotations = [
         AnnotationRow(pk, start, end, quote, by_id[label_id], *rest)
@@ -275,9 +276,13 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
             "note": annotation.note,
             "evidence_url": annotation.evidence_url,
         }
-        form = AnnotationEditForm(initial=initial, auto_id=f"edit-{annotation.pk}-%s")
+        form = AnnotationEditForm(
+            initial=initial, auto_id=f"edit-{annotation.pk}-%s", current_label=annotation.label
+        )
         return _edit_form(request, document, annotation, form)
-    form = AnnotationEditForm(request.POST, auto_id=f"edit-{annotation.pk}-%s")
+    form = AnnotationEditForm(
+        request.POST, auto_id=f"edit-{annotation.pk}-%s", current_label=annotation.label
+    )
     if not form.is_valid():
         return _edit_form(request, document, annotation, form, status=422)
     data = form.cleaned_data

@@ -144,9 +144,20 @@
     lastSpan = span;
     if (span) {
       lastStart = span.start;
-      info("Selected " + (span.end - span.start) + " characters: press 1, 2 or 3.");
+      info("Selected " + (span.end - span.start) + " characters: press " + labelKeys() + ".");
     }
   });
+
+  /** The labels' hotkeys as the toolbar offers them ("1, 2 or 3"). */
+  function labelKeys() {
+    const keys = Array.from(document.querySelectorAll(".label-btn[data-shortcut]"))
+      .map(function (b) {
+        return b.dataset.shortcut;
+      })
+      .filter(Boolean);
+    if (keys.length < 2) return keys.join("") || "a label button";
+    return keys.slice(0, -1).join(", ") + " or " + keys[keys.length - 1];
+  }
 
   function tag(label) {
     const form = document.getElementById("annotate-form");
@@ -211,6 +222,9 @@
     });
   }
 
+  // Mirrors RESERVED_KEYS in annotator/models/annotations.py.
+  const RESERVED = new Set(["a", "r", "j", "k", "n", "?", "/"]);
+
   function typing(target) {
     return target.closest && target.closest("input, textarea, select, [contenteditable]");
   }
@@ -221,7 +235,10 @@
     if (document.body.classList.contains("page-queue")) return queueKeys(event);
     if (!textRoot()) return;
     const key = event.key;
-    const labelBtn = document.querySelector('.label-btn[data-shortcut="' + CSS.escape(key) + '"]');
+    // The page's own keys come first: a label can never take them (the server refuses it too).
+    const labelBtn = RESERVED.has(key.toLowerCase())
+      ? null
+      : document.querySelector('.label-btn[data-shortcut="' + CSS.escape(key) + '"]');
     if (labelBtn) {
       event.preventDefault();
       tag(labelBtn.dataset.label);

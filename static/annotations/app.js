@@ -145,7 +145,7 @@
     if (span) {
       lastStart = span.start;
       info("Selected " + (span.end - span.start) + " characters: press " + labelKeys() + ".");
-    }
+    } else info("");
   });
 
   /** The labels' hotkeys as the toolbar offers them ("1, 2 or 3"). */
@@ -270,7 +270,49 @@
     if (button.classList.contains("sug-accept")) return sugDecide("accept", button.dataset.s);
     if (button.classList.contains("sug-reject")) return sugDecide("reject", button.dataset.s);
     const values = button.dataset.version ? { version: button.dataset.version } : {};
-    return htmx.ajax("POST", url, { source: button, target: "#workspace", swap: "outerHTML", values: values });
+    if (button.classList.contains("delete")) keepFocusAfterRemoving(button.closest("li"));
+    return htmx.ajax("POST", url, { source: button, swap: "none", values: values });
+  }
+
+  // After a delete, keyboard focus goes to the next row (else the previous, else the heading),
+  // never to the page body.
+  let focusAfter = null;
+  function keepFocusAfterRemoving(row) {
+    if (!row) return;
+    const next = row.nextElementSibling || row.previousElementSibling;
+    focusAfter = next && next.id ? "#" + next.id + " a" : "#ann-heading";
+  }
+
+  /** Rows a write sent (#sidebar-incoming): replace their namesakes or insert in text order. */
+  function applyIncoming() {
+    const box = document.getElementById("sidebar-incoming");
+    if (!box || !box.firstElementChild) return;
+    const rows = Array.from(box.children);
+    box.replaceChildren(); // detached first, so getElementById finds the page's own rows
+    rows.forEach(function (row) {
+      if (row.dataset.remove) {
+        const gone = document.getElementById(row.dataset.remove);
+        if (gone) gone.remove();
+        return;
+      }
+      const old = document.getElementById(row.id);
+      if (old) return old.replaceWith(row);
+      const list = document.getElementById(row.classList.contains("sug-row") ? "sug-list" : "ann-list");
+      if (!list) return;
+      const key = [Number(row.dataset.start), Number(row.dataset.end), Number(row.id.replace(/\D+/g, ""))];
+      const before = Array.from(list.children).find(function (other) {
+        const k = [Number(other.dataset.start), Number(other.dataset.end), Number(other.id.replace(/\D+/g, ""))];
+        return k[0] > key[0] || (k[0] === key[0] && (k[1] > key[1] || (k[1] === key[1] && k[2] > key[2])));
+      });
+      // A capped list shows the first rows only: a row past its end stays out.
+      if (before) list.insertBefore(row, before);
+      else if (!list.dataset.capped) list.appendChild(row);
+    });
+    if (focusAfter) {
+      const target = document.querySelector(focusAfter) || document.getElementById("ann-heading");
+      focusAfter = null;
+      if (target) target.focus({ preventScroll: false });
+    }
   }
 
   /** Accept or reject suggestion `id`; an accept sends the selection when it adjusts the span. */
@@ -289,7 +331,7 @@
       values.end = span.end;
       values.quote = span.quote;
     }
-    htmx.ajax("POST", url, { source: workspace, target: "#workspace", swap: "outerHTML", values: values });
+    htmx.ajax("POST", url, { source: workspace, swap: "none", values: values });
   }
 
   // Chrome starts no selection when a drag begins on the first character of a focusable
@@ -387,7 +429,12 @@
     }
   });
 
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "sidebar-incoming") applyIncoming();
+  });
+
   document.addEventListener("htmx:afterSettle", function () {
+    applyIncoming();
     const snap = document.getElementById("snap-words");
     if (snap) snap.checked = localStorage.getItem("snapWords") === "1";
     if (currentSug) {

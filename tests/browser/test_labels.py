@@ -22,6 +22,7 @@ def test_admin_adds_a_label_and_a_reviewer_tags_with_it(page, login, problems):
     page.fill("#id_colour", "#009e73")
     page.fill("#id_shortcut", "a")
     page.click("input[name=_save]")
+    page.wait_for_selector(".errornote")
     # S is Sourced's badge and a accepts suggestions: both refused, with the reason
     assert "already the badge of Sourced" in page.content()
     assert "reserved: it is the key to accept the current suggestion" in page.content()

@@ -51,6 +51,14 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
+class ReshapeForm(forms.Form):
+    """New bounds for an annotation; the server recomputes the quote."""
+
+    version = forms.IntegerField(min_value=1)
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+
+
 def form_errors_text(form: forms.Form) -> str:
     """One readable line naming each field that was wrong."""
     parts = []

@@ -25,6 +25,11 @@ urlpatterns = [
         name="annotator-annotation-delete",
     ),
     path(
+        doc + "annotations/<int:annotation_id>/reshape/",
+        views.annotation_reshape,
+        name="annotator-annotation-reshape",
+    ),
+    path(
         doc + "annotations/<int:annotation_id>/restore/",
         views.annotation_undelete,
         name="annotator-annotation-restore",

@@ -21,6 +21,7 @@ from django_htmx.middleware import HtmxDetails
 from annotator.annotations.forms import (
     AnnotationEditForm,
     AnnotationForm,
+    ReshapeForm,
     VersionForm,
     error_text,
     form_errors_text,
@@ -269,6 +270,48 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
         ranges=[(annotation.start, annotation.end)],
         rows=[annotation.pk],
         flash="Saved.",
+    )
+
+
+@reviewer_required
+@require_POST
+def annotation_reshape(
+    request: HtmxHttpRequest, document_id: int, annotation_id: int
+) -> HttpResponse:
+    """New start/end for an annotation (keyboard reshaping): quote recomputed, version checked,
+    history kept by annotation_update."""
+    document, annotation = _annotation_for_user(request, document_id, annotation_id)
+    form = ReshapeForm(request.POST)
+    if not form.is_valid():
+        return message_response(request, document, status=422, error=form_errors_text(form))
+    old = (annotation.start, annotation.end)
+    data = form.cleaned_data
+    try:
+        annotation = annotation_update(
+            annotation=annotation,
+            user=request.user,
+            version=data["version"],
+            start=data["start"],
+            end=data["end"],
+        )
+    except AnnotationConflict as exc:
+        message = (
+            f"Not changed: this annotation was changed meanwhile (now version "
+            f"{exc.current.version}, {exc.current.start}–{exc.current.end})."
+        )
+        return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        return workspace_response(request, document, status=409, error=GONE)
+    except AnnotationDuplicate as exc:
+        return message_response(request, document, status=409, error=exc.messages[0])
+    except ValidationError as exc:
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[old, (annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        flash=f"Now “{annotation.quote[:60]}” ({annotation.start}–{annotation.end}).",
     )
 
 

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             name="shortcut",
             field=models.CharField(
                 blank=True,
-                help_text="Keyboard key, e.g. 4; not a reserved key (a r j k n ? /) nor another label's.",
+                help_text="Keyboard key, e.g. 4; not a reserved key (a r j k n ? / [ ]) nor another label's.",
                 max_length=1,
                 validators=[annotator.models.annotations.shortcut_validator],
             ),

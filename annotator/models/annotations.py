@@ -32,6 +32,8 @@ RESERVED_KEYS = {
     "n": "next document",
     "?": "keyboard help",
     "/": "search in the document",
+    "[": "reshape an annotation's start",
+    "]": "reshape an annotation's end",
 }
 colour_validator = RegexValidator(
     r"^#[0-9A-Fa-f]{6}$", "Give a hex colour such as #0072B2 (# and six hex digits)."
@@ -62,7 +64,7 @@ class Label(models.Model):
         max_length=1,
         blank=True,
         validators=[shortcut_validator],
-        help_text="Keyboard key, e.g. 4; not a reserved key (a r j k n ? /) nor another label's.",
+        help_text="Keyboard key, e.g. 4; not a reserved key (a r j k n ? / [ ]) nor another label's.",
     )
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)

@@ -229,6 +229,102 @@
     return target.closest && target.closest("input, textarea, select, [contenteditable]");
   }
 
+  // ---- Reshaping a focused annotation by keyboard ---------------------------------------
+
+  let reshapeEdge = "end";
+  let reshapeBusy = false;
+
+  function focusedAnnotation() {
+    const el = document.activeElement;
+    return el && el.matches && el.matches("#doc-text mark.ann[data-first][data-edit]") ? el : null;
+  }
+
+  /** The code point `cp` moved one character (or word) in `dir`; combining marks stay whole. */
+  function stepCp(text, cp, dir, word) {
+    let i = cpToU16(text, cp);
+    const step = function () {
+      if (dir > 0 && i < text.length) i += isLow(text, i + 1) ? 2 : 1;
+      else if (dir < 0 && i > 0) i -= isLow(text, i - 1) ? 2 : 1;
+    };
+    const w = function (k) {
+      return WORD.test(text[k]);
+    };
+    if (!word) step();
+    else if (dir > 0) {
+      while (i < text.length && !w(i)) step(); // to the next word, then over it
+      while (i < text.length && w(i)) step();
+    } else {
+      while (i > 0 && !w(i - 1)) step();
+      while (i > 0 && w(i - 1)) step();
+    }
+    while (i > 0 && i < text.length && MARK.test(text[i])) i += dir > 0 ? 1 : -1;
+    return u16ToCp(text, i);
+  }
+
+  const reshapeQueue = []; // key presses made while the previous step was being saved
+
+  function reshape(mark, dir, word) {
+    if (reshapeBusy) return reshapeQueue.push([dir, word]);
+    const text = textRoot().textContent;
+    let start = Number(mark.dataset.start);
+    let end = Number(mark.dataset.end);
+    if (reshapeEdge === "start") start = stepCp(text, start, dir, word);
+    else end = stepCp(text, end, dir, word);
+    if (start >= end) return info("A span needs at least one character.");
+    const workspace = document.getElementById("workspace");
+    const id = mark.dataset.a;
+    const url = workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + id + "/reshape/");
+    reshapeBusy = true;
+    htmx
+      .ajax("POST", url, {
+        source: workspace,
+        swap: "none",
+        values: { version: mark.dataset.version, start: start, end: end },
+      })
+      .then(function () {
+        // After the swaps have settled: focus the new highlight, then the next queued press.
+        setTimeout(function () {
+          reshapeBusy = false;
+          const fresh = document.getElementById("a-" + id);
+          if (fresh) fresh.focus({ preventScroll: true });
+          const next = reshapeQueue.shift();
+          if (fresh && next) reshape(fresh, next[0], next[1]);
+          else reshapeQueue.length = 0;
+        }, 40);
+      })
+      .catch(function () {
+        reshapeBusy = false;
+        reshapeQueue.length = 0;
+      });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    const mark = focusedAnnotation();
+    const arrow = event.altKey && event.shiftKey && (event.key === "ArrowLeft" || event.key === "ArrowRight");
+    const dir = event.key === "ArrowRight" ? 1 : -1;
+    if (arrow && !mark && reshapeBusy) {
+      // The highlight is being replaced by the saved one: this press applies to it next.
+      event.preventDefault();
+      return reshapeQueue.push([dir, event.ctrlKey]);
+    }
+    if (mark && arrow) {
+      event.preventDefault();
+      if (reshapeBusy) return reshapeQueue.push([dir, event.ctrlKey]);
+      return reshape(mark, dir, event.ctrlKey);
+    }
+    if (mark && (event.key === "[" || event.key === "]")) {
+      event.preventDefault();
+      reshapeEdge = event.key === "[" ? "start" : "end";
+      return info("Alt+Shift+←/→ now moves the " + reshapeEdge + " (with Ctrl: by word).");
+    }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("#doc-text mark.ann[data-first][data-edit]")) {
+      info("Alt+Shift+←/→ moves the " + reshapeEdge + " ([ start, ] end; Ctrl: by word).");
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (document.querySelector("dialog[open]")) return;

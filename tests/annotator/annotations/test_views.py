@@ -558,3 +558,43 @@ def test_user_without_a_role_gets_403(client, outsider, document):
     data = {**span(document, "Officials"), "label": "sourced"}
     assert client.post(add_url(document), data, **HX).status_code == 403
     assert not Annotation.objects.exists()
+
+
+# Reshaping
+
+
+def reshape_url(annotation):
+    return reverse("annotator-annotation-reshape", args=[annotation.document_id, annotation.pk])
+
+
+def test_reshape_recomputes_the_quote_checks_the_version_and_keeps_history(
+    rita, reviewer, document
+):
+    start = document.text.index("according")
+    annotation = AnnotationFactory(
+        document=document, created_by=reviewer, start=start, end=start + 9
+    )
+    data = {"version": 1, "start": start, "end": start + 12, "quote": "ignored"}
+    response = rita.post(reshape_url(annotation), data, **HX)
+    assert response.status_code == 200
+    annotation.refresh_from_db()
+    assert (annotation.quote, annotation.version) == ("according to", 2)
+    assert f'id="row-{annotation.pk}"' in response.content.decode()
+    assert [h.quote for h in annotation.history.order_by("history_id")] == [
+        "according",
+        "according to",
+    ]
+    stale = rita.post(
+        reshape_url(annotation), {"version": 1, "start": start, "end": start + 3}, **HX
+    )
+    assert stale.status_code == 409 and "changed meanwhile" in stale.content.decode()
+    outside = {"version": 2, "start": start, "end": len(document.text) + 5}
+    assert rita.post(reshape_url(annotation), outside, **HX).status_code == 422
+    annotation.refresh_from_db()
+    assert annotation.quote == "according to"
+
+
+def test_reshape_of_another_reviewers_annotation_is_403(rita, other_reviewer, document):
+    annotation = AnnotationFactory(document=document, created_by=other_reviewer, start=0, end=6)
+    data = {"version": 1, "start": 0, "end": 8}
+    assert rita.post(reshape_url(annotation), data, **HX).status_code == 403

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from annotator.annotations.forms import (
@@ -136,13 +136,16 @@ def changes_response(
     *,
     ranges: list[tuple[int, int]],
     status: int = 200,
+    step: dict | None = None,
     **extra,
 ) -> HttpResponse:
-    """Only what a write changed, as out-of-band swaps (see annotations.workspace)."""
+    """Only what a write changed, as out-of-band swaps (see annotations.workspace). `step`
+    tells the page's undo/redo what was done (an `annotation-step` event)."""
     if not request.htmx and status == 200:
         return redirect("annotator-document", document.pk)
     context = changes_context(request, document, ranges=ranges, **extra)
-    return render(request, CHANGES, context, status=status)
+    response = render(request, CHANGES, context, status=status)
+    return trigger_client_event(response, "annotation-step", step) if step else response
 
 
 def message_response(request: HttpRequest, document: Document, *, status: int, error: str):
@@ -208,6 +211,7 @@ def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         ranges=[(annotation.start, annotation.end)],
         rows=[annotation.pk],
         flash=f"Tagged {annotation.label.name}: “{annotation.quote[:60]}”.",
+        step={"kind": "create", "id": annotation.pk},
         created=annotation.pk,
     )
 
@@ -243,6 +247,11 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
     if not form.is_valid():
         return _edit_form(request, document, annotation, form, status=422)
     data = form.cleaned_data
+    before = {
+        "label": annotation.label.slug,
+        "note": annotation.note,
+        "evidence_url": annotation.evidence_url,
+    }
     try:
         annotation = annotation_update(
             annotation=annotation,
@@ -270,6 +279,12 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
         ranges=[(annotation.start, annotation.end)],
         rows=[annotation.pk],
         flash="Saved.",
+        step={
+            "kind": "edit",
+            "id": annotation.pk,
+            "from": before,
+            "to": {k: data[k] for k in before if k in data},
+        },
     )
 
 
@@ -312,6 +327,12 @@ def annotation_reshape(
         ranges=[old, (annotation.start, annotation.end)],
         rows=[annotation.pk],
         flash=f"Now “{annotation.quote[:60]}” ({annotation.start}–{annotation.end}).",
+        step={
+            "kind": "reshape",
+            "id": annotation.pk,
+            "from": old,
+            "to": [annotation.start, annotation.end],
+        },
     )
 
 
@@ -364,6 +385,7 @@ def annotation_remove(
         ranges=[(annotation.start, annotation.end)],
         removed=[f"row-{annotation_id}"],
         flash=f"Deleted “{annotation.quote[:60]}”.",
+        step={"kind": "delete", "id": annotation_id},
         undo=annotation_id,
     )
 
@@ -389,5 +411,6 @@ def annotation_undelete(
         ranges=[(annotation.start, annotation.end)],
         rows=[annotation.pk],
         flash="Restored.",
+        step={"kind": "restore", "id": annotation.pk},
         created=annotation.pk,
     )

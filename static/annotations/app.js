@@ -319,6 +319,76 @@
     }
   });
 
+  // ---- Undo and redo (Ctrl+Z / Ctrl+Shift+Z): each step is a server call with the same checks
+
+  const undoStack = [];
+  const redoStack = [];
+  let replaying = false;
+  let lastStatus = 0;
+
+  document.addEventListener("annotation-step", function (event) {
+    if (replaying) return;
+    undoStack.push(event.detail);
+    redoStack.length = 0;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    lastStatus = event.detail.xhr ? event.detail.xhr.status : 0;
+  });
+
+  function versionOf(id) {
+    const mark = document.getElementById("a-" + id);
+    return mark ? mark.dataset.version : "";
+  }
+
+  /** The server call that undoes (back) or redoes (forward) a step: [action, values]. */
+  function callFor(step, back) {
+    const v = { version: versionOf(step.id) };
+    const bounds = back ? step.from : step.to;
+    switch (step.kind) {
+      case "create":
+      case "restore":
+        return back ? ["delete", v] : ["restore", {}];
+      case "delete":
+        return back ? ["restore", {}] : ["delete", v];
+      case "reshape":
+        return ["reshape", Object.assign(v, { start: bounds[0], end: bounds[1] })];
+      case "edit":
+        return ["edit", Object.assign(v, bounds)];
+    }
+    return null;
+  }
+
+  function replay(back) {
+    const from = back ? undoStack : redoStack;
+    const to = back ? redoStack : undoStack;
+    const step = from.pop();
+    if (!step) return info(back ? "Nothing to undo." : "Nothing to redo.");
+    const call = callFor(step, back);
+    const workspace = document.getElementById("workspace");
+    if (!call || !workspace) return;
+    const url = workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + step.id + "/" + call[0] + "/");
+    replaying = true;
+    htmx
+      .ajax("POST", url, { source: workspace, swap: "none", values: call[1] })
+      .then(function () {
+        if (lastStatus === 200) to.push(step);
+        else from.length = 0; // the page was out of date: the server's answer shows it now
+      })
+      .finally(function () {
+        replaying = false;
+      });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || typing(event.target) || !textRoot()) return;
+    const key = event.key.toLowerCase();
+    if (key === "z" || key === "y") {
+      event.preventDefault();
+      replay(key === "z" && !event.shiftKey);
+    }
+  });
+
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("#doc-text mark.ann[data-first][data-edit]")) {
       info("Alt+Shift+←/→ moves the " + reshapeEdge + " ([ start, ] end; Ctrl: by word).");

@@ -74,3 +74,22 @@ def test_hint_line_is_cleared_when_the_selection_goes(page, login, problems):
     page.locator("#doc-text").click(position={"x": 5, "y": 5})
     expect(page.locator("#selection-info")).to_have_text("")
     assert problems == []
+
+
+def test_queue_fits_an_800_pixel_window(page, login, problems):
+    from tests.factories import CollectionFactory
+
+    reviewer = UserFactory(username="rita", role="reviewer")
+    collection = CollectionFactory(slug="demo", name="A collection with a rather long name")
+    for i in range(3):
+        DocumentFactory(
+            collection=collection,
+            title=f"Officials in the capital said the troops arrived at the border, part {i}",
+        )
+    login(reviewer)
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto("/")
+    page.wait_for_selector("table.queue")
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    assert problems == []

@@ -120,7 +120,7 @@ def _annotation_span(annotation: Annotation, lane: int, lo: int, hi: int) -> _Sp
         first = (
             f'<mark {attrs} id="a-{pk}" tabindex="0" data-first="1" '
             f'data-start="{annotation.start}" data-end="{annotation.end}" '
-            f'data-version="{annotation.version}"{" data-edit" if annotation.can_change else ""} '
+            f'data-version="{annotation.version}"{" data-edit" if getattr(annotation, "can_change", False) else ""} '
             f'data-letter="{letter}" data-tip="{tip}">'
         )
     start, end = max(annotation.start, lo), min(annotation.end, hi)

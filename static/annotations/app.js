@@ -588,7 +588,10 @@
     const elt = event.detail.elt;
     const status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (elt.id === "annotate-form" && status === 200) {
-      elt.reset();
+      const search = document.getElementById("doc-search");
+      const phrase = search ? search.value : "";
+      elt.reset(); // the note and evidence go; the search phrase stays
+      if (search) search.value = phrase;
       lastSpan = null;
       window.getSelection().removeAllRanges();
       info("");
@@ -601,6 +604,13 @@
 
   document.addEventListener("htmx:afterSettle", function () {
     applyIncoming();
+    const search = document.getElementById("doc-search");
+    if (search && search.value.trim() && textRoot()) {
+      // Swapped paragraphs hold new text nodes: find the matches again.
+      matches = findRanges(search.value.trim());
+      matchAt = Math.min(matchAt, matches.length - 1);
+      showMatches();
+    }
     const snap = document.getElementById("snap-words");
     if (snap) snap.checked = localStorage.getItem("snapWords") === "1";
     if (currentSug) {
@@ -626,6 +636,83 @@
     if (box) {
       box.textContent = "Could not reach the server; your last change was not saved.";
       box.hidden = false;
+    }
+  });
+
+  // ---- Search in the document (/): matches highlighted without touching the DOM --------
+
+  let matches = [];
+  let matchAt = -1;
+
+  function searchInfo(message) {
+    const el = document.getElementById("search-info");
+    if (el) el.textContent = message;
+  }
+
+  /** Ranges of every case-insensitive occurrence of `phrase` in the text. */
+  function findRanges(phrase) {
+    const root = textRoot();
+    const text = root.textContent.toLowerCase();
+    const needle = phrase.toLowerCase();
+    const found = [];
+    for (let i = text.indexOf(needle); needle && i >= 0; i = text.indexOf(needle, i + needle.length)) {
+      const a = u16ToDom(root, i);
+      const b = u16ToDom(root, i + needle.length);
+      const range = document.createRange();
+      range.setStart(a.node, a.offset);
+      range.setEnd(b.node, b.offset);
+      found.push(range);
+    }
+    return found;
+  }
+
+  function showMatches() {
+    if (!window.CSS || !CSS.highlights) return;
+    CSS.highlights.set("search", new Highlight(...matches));
+    if (matchAt >= 0) CSS.highlights.set("search-current", new Highlight(matches[matchAt]));
+    else CSS.highlights.delete("search-current");
+  }
+
+  /** Select match `matchAt` in the text, so a label's key tags it. */
+  function selectMatch() {
+    const range = matches[matchAt];
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range.cloneRange());
+    range.startContainer.parentElement.scrollIntoView({ block: "center" });
+    searchInfo("Match " + (matchAt + 1) + " of " + matches.length + ": press a label's key to tag it.");
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "doc-search") return;
+    matches = findRanges(event.target.value.trim());
+    matchAt = -1;
+    showMatches();
+    searchInfo(event.target.value.trim() ? matches.length + " matches" : "");
+  });
+
+  document.addEventListener("keydown", function (event) {
+    const input = document.getElementById("doc-search");
+    if (!input) return;
+    if (event.target === input && event.key === "Enter") {
+      event.preventDefault();
+      // Found again each time: a write may have swapped the paragraphs (new text nodes).
+      matches = findRanges(input.value.trim());
+      if (!matches.length) return searchInfo("No match.");
+      matchAt = (matchAt + (event.shiftKey ? -1 : 1) + matches.length) % matches.length;
+      showMatches();
+      input.blur(); // the keys now act on the text: a label's key tags the selected match
+      selectMatch();
+    } else if (event.target === input && event.key === "Escape") {
+      input.value = "";
+      matches = [];
+      showMatches();
+      searchInfo("");
+      input.blur();
+    } else if (event.key === "/" && !typing(event.target) && !event.ctrlKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+      input.select();
     }
   });
 

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(error))
         self.stdout.write(
             f"created {summary.created}, duplicates skipped {summary.duplicates}, "
-            f"failed {summary.failed} (collection {target.slug})"
+            f"failed {summary.failed}, revised {summary.revised} (collection {target.slug})"
         )
         if summary.failed:
             raise CommandError(f"{summary.failed} file(s) failed; nothing was written for them.")

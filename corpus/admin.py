@@ -11,7 +11,7 @@ from .models import (
     normalize_newlines,
     text_sha256,
 )
-from .services import DOCUMENT_FIELDS, document_text_change_check, document_update
+from .services import DOCUMENT_FIELDS, document_update
 
 
 @admin.register(Collection)
@@ -31,11 +31,6 @@ class DocumentAdminForm(forms.ModelForm):
         text = self.cleaned_data["text"]
         if not text.strip():
             raise ValidationError("Text is empty.")
-        if self.instance.pk:
-            try:
-                document_text_change_check(document=self.instance, new_text=text)
-            except ValidationError as exc:
-                raise ValidationError(exc.message_dict["text"]) from None
         return text
 
     def clean(self) -> dict:

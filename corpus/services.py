@@ -166,8 +166,6 @@ def document_update(
     **fields: Any,
 ) -> Document:
     """Change a document's fields; a new text becomes its next revision."""
-    if "text" in fields:
-        document_text_change_check(document=document, new_text=fields["text"])
     with transaction.atomic():
         # One change at a time per document, made to what is stored, not to a stale copy.
         Document.objects.select_for_update().filter(pk=document.pk).first()
@@ -201,15 +199,3 @@ def document_update(
                 {"external_id": "Another document of this collection has this external id."}
             ) from None
     return document
-
-
-def document_text_change_check(*, document: Document, new_text: str) -> None:
-    """Annotated text is frozen: offsets of existing annotations would point at other words."""
-    if document.pk is None:
-        return
-    if normalize_newlines(new_text) == Document.objects.get(pk=document.pk).text:
-        return
-    if document.annotations.exists():
-        raise ValidationError(
-            {"text": "This document has annotations; its text cannot be changed."}
-        )

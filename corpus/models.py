@@ -175,3 +175,49 @@ class DocumentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} r{self.number}"
+
+
+class FetchStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Fetching"
+    CREATED = "created", "Imported"
+    REVISED = "revised", "New revision"
+    UNCHANGED = "unchanged", "Unchanged"
+    DUPLICATE = "duplicate", "Already imported"
+    FAILED = "failed", "Failed"
+
+
+class DocumentFetch(models.Model):
+    """One URL to import, or one re-check of a URL document: its progress and outcome."""
+
+    url = models.URLField(max_length=2000)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="fetches")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="fetches"
+    )
+    revision = models.ForeignKey(
+        DocumentRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=FetchStatus.choices, default=FetchStatus.QUEUED
+    )
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["collection", "url"]),
+            models.Index(fields=["document", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (FetchStatus.QUEUED, FetchStatus.RUNNING)

@@ -51,13 +51,19 @@ class Document(models.Model):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Database defaults too: rows written by code that predates these columns stay valid.
     external_id = models.CharField(
         max_length=300,
         blank=True,
+        default="",
+        db_default="",
         help_text="The source's id; re-importing it records a new revision of this document.",
     )
     revision = models.PositiveIntegerField(
-        default=1, editable=False, help_text="The number of the revision `text` is."
+        default=1,
+        db_default=1,
+        editable=False,
+        help_text="The number of the revision `text` is.",
     )
     history = HistoricalRecords()
 

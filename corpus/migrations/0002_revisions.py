@@ -54,22 +54,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='document',
             name='external_id',
-            field=models.CharField(blank=True, help_text="The source's id; re-importing it records a new revision of this document.", max_length=300),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The source's id; re-importing it records a new revision of this document.", max_length=300),
         ),
         migrations.AddField(
             model_name='document',
             name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='The number of the revision `text` is.'),
+            field=models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='The number of the revision `text` is.'),
         ),
         migrations.AddField(
             model_name='historicaldocument',
             name='external_id',
-            field=models.CharField(blank=True, help_text="The source's id; re-importing it records a new revision of this document.", max_length=300),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The source's id; re-importing it records a new revision of this document.", max_length=300),
         ),
         migrations.AddField(
             model_name='historicaldocument',
             name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='The number of the revision `text` is.'),
+            field=models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='The number of the revision `text` is.'),
         ),
         migrations.AddIndex(
             model_name='document',

@@ -24,6 +24,7 @@ from annotator.api.base import (
     with_etag,
 )
 from annotator.api.filters import DocumentFilter
+from annotator.api.revisions import DocumentRevisionActions
 from annotator.api.serializers import (
     AnnotationSerializer,
     DocumentCreateResultSerializer,
@@ -51,6 +52,7 @@ INCLUDES = ("annotations", "suggestions")
     ]
 )
 class DocumentViewSet(
+    DocumentRevisionActions,
     BodyLimitMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -126,6 +126,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "origin",
             "is_final",
             "suggestion",
+            "revision",
+            "anchor_state",
+            "anchor_method",
+            "anchor_confidence",
         ]
         read_only_fields = fields
 
@@ -147,6 +151,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "origin": instance.origin,
             "is_final": instance.is_final,
             "suggestion": instance.suggestion_id,
+            "revision": instance.revision,
+            "anchor_state": instance.anchor_state,
+            "anchor_method": instance.anchor_method,
+            "anchor_confidence": instance.anchor_confidence,
         }
 
     def slow_representation(self, instance: Annotation) -> dict:

@@ -71,9 +71,7 @@ def test_recheck_records_a_revision_only_when_the_text_changed(db, pages, lead):
     unchanged = document_fetch_run(fetch_id=document_recheck_request(document=document).pk)
     assert unchanged.status == "unchanged" and unchanged.revision is None
     pages.set_article("/dam", "Dam", [PARAGRAPHS[0].replace("1,200", "1,500"), PARAGRAPHS[1]])
-    revised = document_fetch_run(
-        fetch_id=document_recheck_request(document=document, user=lead).pk
-    )
+    revised = document_fetch_run(fetch_id=document_recheck_request(document=document, user=lead).pk)
     assert revised.status == "revised"
     document.refresh_from_db()
     assert document.revision == 2 and "1,500 people" in document.text

@@ -33,6 +33,8 @@ EXPORT_FIELDS = [
     "is_final",
     "suggestion_score",
     "suggester",
+    "revision",
+    "anchor_state",
 ]
 
 
@@ -65,6 +67,8 @@ def annotation_record(annotation: Annotation) -> dict[str, Any]:
         "is_final": annotation.is_final,
         "suggestion_score": suggestion.score if suggestion else None,
         "suggester": suggestion.suggester if suggestion else None,
+        "revision": annotation.revision,
+        "anchor_state": annotation.anchor_state,
     }
 
 
@@ -123,6 +127,8 @@ ROW_FIELDS = (
     "is_final",
     "suggestion__score",
     "suggestion__suggester",
+    "revision",
+    "anchor_state",
 )
 
 
@@ -150,13 +156,29 @@ def _row_record(row: tuple) -> dict[str, Any]:
         "is_final": row[16],
         "suggestion_score": row[17],
         "suggester": row[18],
+        "revision": row[19],
+        "anchor_state": row[20],
     }
 
 
-def _text_lookup(document_ids: list[int]) -> dict[int, str]:
-    from corpus.models import Document
+def _text_lookup(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The text each (document, revision) pair's offsets refer to: the document's own text
+    for its current revision, the stored revision's otherwise (orphans)."""
+    from corpus.models import Document, DocumentRevision
 
-    return dict(Document.objects.filter(id__in=document_ids).values_list("id", "text"))
+    texts = {
+        (pk, revision): text
+        for pk, revision, text in Document.objects.filter(id__in={d for d, _ in pairs}).values_list(
+            "id", "revision", "text"
+        )
+    }
+    older = pairs - texts.keys()
+    if older:
+        rows = DocumentRevision.objects.filter(
+            document_id__in={d for d, _ in older}, number__in={n for _, n in older}
+        ).values_list("document_id", "number", "text")
+        texts.update({(d, n): t for d, n, t in rows if (d, n) in older})
+    return texts
 
 
 def iter_export_records(
@@ -177,10 +199,10 @@ def iter_export_records(
             yield _row_record(row)
         return
     for chunk in _chunks(rows, chunk_size):
-        texts = _text_lookup(sorted({row[1] for row in chunk}))
+        texts = _text_lookup({(row[1], row[19]) for row in chunk})
         for row in chunk:
             record = _row_record(row)
-            record["document_text"] = texts[row[1]]
+            record["document_text"] = texts.get((row[1], row[19]), "")
             yield record
 
 
@@ -237,6 +259,8 @@ def w3c_annotation(record: dict, text: str, *, base_url: str = "") -> dict[str, 
         "body": body,
         "target": {
             "source": source,
+            # The document revision the position refers to; the quote re-anchors in any.
+            "revision": record["revision"],
             "selector": [
                 {"type": "TextPositionSelector", "start": start, "end": end},
                 {
@@ -276,6 +300,8 @@ def spacy_lines(annotations: QuerySet[Annotation]) -> Iterator[str]:
     """
     current: dict[str, Any] | None = None
     for record in iter_export_records(annotations, include_text=True):
+        if record["anchor_state"] == "orphan":
+            continue  # its offsets refer to an older text than the one written here
         if current is None or current["meta"]["document_id"] != record["document_id"]:
             if current is not None:
                 yield json.dumps(current, ensure_ascii=False) + "\n"

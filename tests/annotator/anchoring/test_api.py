@@ -79,3 +79,37 @@ def test_recheck_needs_a_url_document(revised, lead):
     response = api_for(lead).post(f"/api/documents/{document.pk}/recheck/")
     assert response.status_code == 400 and "source_url" in response.json()
     assert Annotation.objects.exists()
+
+
+def _body(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def test_exports_say_which_revision_offsets_refer_to(revised, lead):
+    import json
+
+    document, same, edited, deleted, _ = revised
+    api = api_for(lead)
+    page = json.loads(_body(api.get("/api/export/annotations/?format=w3c")))
+    items = {item["id"].rstrip("/").rsplit("/", 1)[1]: item for item in page["items"]}
+    orphan = items[str(deleted.pk)]["target"]
+    assert orphan["revision"] == 1
+    old_text = document.revisions.get(number=1).text
+    quote = orphan["selector"][1]
+    assert quote["type"] == "TextQuoteSelector"
+    assert quote["exact"] == "The mayor claimed the city was fully prepared"
+    # Prefix and suffix from the text the offsets refer to (revision 1), not the current one.
+    assert old_text[: deleted.start].endswith(quote["prefix"]) and quote["prefix"]
+    assert quote["suffix"] == old_text[deleted.end : deleted.end + 32]
+    moved = items[str(same.pk)]["target"]
+    assert moved["revision"] == 2
+    start = moved["selector"][0]["start"]
+    assert document.text[start : moved["selector"][0]["end"]] == same.quote
+    records = [json.loads(line) for line in _body(api.get("/api/export/annotations/")).splitlines()]
+    by_id = {r["id"]: r for r in records}
+    assert (by_id[deleted.pk]["revision"], by_id[deleted.pk]["anchor_state"]) == (1, "orphan")
+    spacy = [
+        json.loads(line)
+        for line in _body(api.get("/api/export/annotations/?format=spacy")).splitlines()
+    ]
+    assert len(spacy[0]["spans"]) == 2  # the orphan's offsets do not fit the text written

@@ -94,8 +94,11 @@ def test_jsonl_record_fields(lead, corpus):
         "is_final",
         "suggestion_score",
         "suggester",
+        "revision",
+        "anchor_state",
     }
     assert set(emoji) == expected
+    assert (emoji["revision"], emoji["anchor_state"]) == (1, "anchored")
 
 
 def test_export_filters_final_only_and_include_text(lead, corpus):

@@ -33,6 +33,7 @@ EXPORT_FIELDS = [
     "is_final",
     "suggestion_score",
     "suggester",
+    "adjudicated_from",
     "revision",
     "anchor_state",
 ]
@@ -67,6 +68,7 @@ def annotation_record(annotation: Annotation) -> dict[str, Any]:
         "is_final": annotation.is_final,
         "suggestion_score": suggestion.score if suggestion else None,
         "suggester": suggestion.suggester if suggestion else None,
+        "adjudicated_from": annotation.adjudicated_from,
         "revision": annotation.revision,
         "anchor_state": annotation.anchor_state,
     }
@@ -87,7 +89,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe; a list
+    (adjudicated_from) is written as JSON."""
+    if isinstance(value, list):
+        return json.dumps(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -127,6 +132,7 @@ ROW_FIELDS = (
     "is_final",
     "suggestion__score",
     "suggestion__suggester",
+    "adjudicated_from",
     "revision",
     "anchor_state",
 )
@@ -156,8 +162,9 @@ def _row_record(row: tuple) -> dict[str, Any]:
         "is_final": row[16],
         "suggestion_score": row[17],
         "suggester": row[18],
-        "revision": row[19],
-        "anchor_state": row[20],
+        "adjudicated_from": row[19],
+        "revision": row[20],
+        "anchor_state": row[21],
     }
 
 
@@ -199,10 +206,10 @@ def iter_export_records(
             yield _row_record(row)
         return
     for chunk in _chunks(rows, chunk_size):
-        texts = _text_lookup({(row[1], row[19]) for row in chunk})
+        texts = _text_lookup({(row[1], row[20]) for row in chunk})
         for row in chunk:
             record = _row_record(row)
-            record["document_text"] = texts.get((row[1], row[19]), "")
+            record["document_text"] = texts.get((row[1], row[20]), "")
             yield record
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.safestring import mark_safe
 
+from annotator.anchoring.selectors import anchoring_counts
 from annotator.annotations.highlights import (
     AnnotationRow,
     SuggestionRow,
@@ -27,7 +28,7 @@ from annotator.annotations.highlights import (
 from annotator.annotations.queue_selectors import document_fingerprint, document_next_for_user
 from annotator.annotations.selectors import annotation_list, document_work_is_final, label_list_all
 from annotator.models import Assignment, AssignmentStatus
-from annotator.permissions import can_change_annotation
+from annotator.permissions import can_change_annotation, is_lead
 from annotator.suggestions.selectors import suggestion_pending_list
 from corpus.models import Document
 
@@ -118,6 +119,8 @@ def workspace_context(
         "is_final": document_work_is_final(document=document, user=user),
         "next_document": document_next_for_user(document=document, user=user),
         "fingerprint": document_fingerprint(document=document, user=user),
+        "to_review": anchoring_counts(user=user, document=document),
+        "can_recheck": bool(document.source_url) and is_lead(user),
         **extra,
     }
 

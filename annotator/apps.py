@@ -16,6 +16,7 @@ class AnnotatorConfig(AppConfig):
     def ready(self) -> None:
         # Register every task, so services can queue by name (annotator/enqueue.py).
         from annotator import checks  # noqa: F401  (registers the system checks)
+        from annotator.claims import tasks as claim_tasks  # noqa: F401
         from annotator.review import tasks as review_tasks  # noqa: F401
         from annotator.suggestions import model_store, receivers
         from annotator.suggestions import tasks as suggestion_tasks  # noqa: F401

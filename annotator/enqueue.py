@@ -14,6 +14,7 @@ SUGGESTIONS_CREATE = "annotator.tasks.suggestions_create"
 SUGGESTIONS_RUN = "annotator.tasks.suggestions_run"
 SUGGESTIONS_TRAIN = "annotator.tasks.suggestions_train"
 AGREEMENT_REPORT_REFRESH = "annotator.review_tasks.agreement_report_refresh"
+EVIDENCE_ARCHIVE = "annotator.claims.tasks.evidence_archive"
 
 
 def task(name: str) -> Task:

@@ -10,6 +10,16 @@ from annotator.models.annotations import (
     Origin,
     http_url_validator,
 )
+from annotator.models.claims import (
+    ArchiveStatus,
+    DeskRule,
+    Evidence,
+    Rating,
+    RuleKind,
+    Stance,
+    Verdict,
+    VerdictState,
+)
 from annotator.models.review import AgreementReport, Assignment, AssignmentStatus
 from annotator.models.suggestions import (
     RunStatus,
@@ -24,6 +34,14 @@ from annotator.models.suggestions import (
 __all__ = [
     "AgreementReport",
     "Annotation",
+    "ArchiveStatus",
+    "DeskRule",
+    "Evidence",
+    "Rating",
+    "RuleKind",
+    "Stance",
+    "Verdict",
+    "VerdictState",
     "Assignment",
     "AssignmentStatus",
     "DeletedAnnotation",

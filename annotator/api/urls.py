@@ -10,12 +10,14 @@ from annotator.api.documents import DocumentViewSet
 from annotator.api.evidence import EvidenceViewSet
 from annotator.api.suggestions import SuggestionRunViewSet, SuggestionViewSet
 from annotator.api.transfer import AnnotationExportView, AnnotationImportView
+from annotator.api.verdicts import RatingViewSet, VerdictTransitionView, VerdictView
 
 router = DefaultRouter()
 router.register("collections", CollectionViewSet, basename="collection")
 router.register("labels", LabelViewSet, basename="label")
 router.register("documents", DocumentViewSet, basename="document")
 router.register("annotations", AnnotationViewSet, basename="annotation")
+router.register("ratings", RatingViewSet, basename="rating")
 router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("suggestion-runs", SuggestionRunViewSet, basename="suggestion-run")
 
@@ -31,6 +33,12 @@ urlpatterns = [
         "annotations/<int:annotation_pk>/evidence/<int:pk>/",
         evidence_detail,
         name="api-evidence-detail",
+    ),
+    path("annotations/<int:annotation_pk>/verdict/", VerdictView.as_view(), name="api-verdict"),
+    path(
+        "annotations/<int:annotation_pk>/verdict/transition/",
+        VerdictTransitionView.as_view(),
+        name="api-verdict-transition",
     ),
     path(
         "annotations/<int:annotation_pk>/evidence/<int:pk>/archive/",

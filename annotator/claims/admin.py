@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotator.annotations.selectors import annotation_list_for_user
-from annotator.claims import services
-from annotator.models import DeskRule, Evidence, Rating
+from annotator.claims import services, verdicts
+from annotator.models import DeskRule, Evidence, Rating, Verdict
 from annotator.permissions import can_change_evidence, is_lead
 
 
@@ -115,3 +115,40 @@ class DeskRuleAdmin(SimpleHistoryAdmin):
     list_display = ["message", "kind", "collection", "label", "min_count", "active", "order"]
     list_filter = ["kind", "collection", "active"]
     list_editable = ["active", "order"]
+
+
+@admin.register(Verdict)
+class VerdictAdmin(SimpleHistoryAdmin):
+    """Verdicts change through the same services as the UI: publishing checks the desk's rules."""
+
+    list_display = ["id", "claim_reviewed", "rating", "state", "proposed_by", "published_at"]
+    list_filter = ["state", "rating", "annotation__document__collection"]
+    search_fields = ["claim_reviewed", "explanation"]
+    list_select_related = ["rating", "proposed_by"]
+    raw_id_fields = ["annotation"]
+    fields = ["annotation", "rating", "claim_reviewed", "explanation", "claim_author", "state"]
+    readonly_fields = ["state"]
+    actions = ["publish"]
+
+    def get_queryset(self, request: HttpRequest):
+        verdicts = super().get_queryset(request)
+        if is_lead(request.user):
+            return verdicts
+        visible = annotation_list_for_user(user=request.user).values("pk")
+        return verdicts.filter(annotation_id__in=visible)
+
+    def save_model(self, request: HttpRequest, obj: Verdict, form, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in verdicts.VERDICT_FIELDS}
+        saved = verdicts.verdict_save(annotation=obj.annotation, user=request.user, **fields)
+        obj.pk, obj.version = saved.pk, saved.version
+
+    @admin.action(description="Publish the selected verdicts (desk rules apply)")
+    def publish(self, request: HttpRequest, queryset) -> None:
+        for verdict in queryset:
+            try:
+                verdicts.verdict_transition(
+                    verdict=verdict, user=request.user, to="published", version=None
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{verdict.pk}: {text}", messages.ERROR)

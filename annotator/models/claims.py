@@ -179,3 +179,16 @@ class DeskRule(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = [s for s in self.stances or [] if s not in Stance.values]
+        if not isinstance(self.stances, list) or unknown:
+            raise ValidationError(
+                {"stances": f"A list of stances from: {', '.join(Stance.values)}."}
+            )
+        if self.kind == RuleKind.FIELD_FILLED and not self.field:
+            raise ValidationError({"field": "Choose the field that must be filled in."})
+        if self.kind == RuleKind.MIN_SOURCES and self.min_count < 1:
+            raise ValidationError({"min_count": "At least 1."})

@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"VerdictStateEnum": "annotator.models.claims.VerdictState"},
 }
 
 # Shared by every process (API throttle counters must be): a database table by default,

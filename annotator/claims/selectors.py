@@ -62,3 +62,35 @@ def claims_for_document(*, document: Document, user) -> list[Annotation]:
         .select_related("verdict__rating", "verdict__proposed_by")
         .prefetch_related(Prefetch("evidence", queryset=evidence))
     )
+
+
+def claim_summaries(*, document: Document) -> dict[int, str]:
+    """Per annotation id of the document, a short claim summary for the sidebar ("3 sources ·
+    Mostly false, published"); two queries whatever the number of claims. The caller shows
+    only rows the user may see (blind review is applied to the rows)."""
+    from django.db.models import Count
+
+    counts = dict(
+        Evidence.objects.filter(annotation__document=document)
+        .values("annotation_id")
+        .annotate(n=Count("id"))
+        .values_list("annotation_id", "n")
+    )
+    verdicts = {
+        annotation_id: (rating, state)
+        for annotation_id, rating, state in Verdict.objects.filter(
+            annotation__document=document
+        ).values_list("annotation_id", "rating__name", "state")
+    }
+    states = {"draft": "draft", "in_review": "in review", "published": "published"}
+    summaries = {}
+    for annotation_id in counts.keys() | verdicts.keys():
+        parts = []
+        if counts.get(annotation_id):
+            n = counts[annotation_id]
+            parts.append(f"{n} source{'s' if n != 1 else ''}")
+        if annotation_id in verdicts:
+            rating, state = verdicts[annotation_id]
+            parts.append(f"{rating}, {states[state]}")
+        summaries[annotation_id] = " · ".join(parts)
+    return summaries

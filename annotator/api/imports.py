@@ -28,6 +28,7 @@ from simple_history.utils import bulk_create_with_history
 
 from annotator.annotations.services import evidence_url_check, span_check
 from annotator.api.parsers import json_loads_bounded
+from annotator.claims.transfer import ClaimImport
 from annotator.models import (
     Annotation,
     Label,
@@ -98,6 +99,7 @@ class _Importer:
         self.collections: dict[str, Collection | str] = {}
         self.usernames: set[str] = set()
         self.rows: list[dict[str, Any]] = []
+        self.claims = ClaimImport()
 
     def document_for(self, record: dict) -> Document:
         sha = _text(record, "document_sha256")
@@ -198,6 +200,7 @@ class _Importer:
                 "is_final": is_final,
                 "suggestion_score": score,
                 "suggester": _text(record, "suggester"),
+                "claim": self.claims.check(record),
             }
         )
 
@@ -247,6 +250,7 @@ class _Importer:
             ).values_list("document_id", "start", "end", "label_id", "created_by_id", "is_final")
         )
         new: list[Annotation] = []
+        claims: list[dict | None] = []
         times: list[tuple] = []
         for row in self.rows:
             user = users[row["username"]]
@@ -290,7 +294,9 @@ class _Importer:
                 )
             )
             times.append((row["created_at"], row["updated_at"]))
+            claims.append(row["claim"])
         created = bulk_create_with_history(new, Annotation, batch_size=2000)
+        self.claims.write(zip(created, claims, strict=True), users)
         # auto_now/auto_now_add set the clock on insert; keep the exported times instead.
         keep = []
         for annotation, (created_at, updated_at) in zip(created, times, strict=True):
@@ -320,9 +326,11 @@ class _Importer:
         User = get_user_model()
         found = {
             user.get_username(): user
-            for user in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": self.usernames})
+            for user in User.objects.filter(
+                **{f"{User.USERNAME_FIELD}__in": self.usernames | self.claims.usernames}
+            )
         }
-        for username in sorted(self.usernames - set(found)):
+        for username in sorted((self.usernames | self.claims.usernames) - set(found)):
             user = User(**{User.USERNAME_FIELD: username}, is_active=False)
             user.set_unusable_password()
             user.save()

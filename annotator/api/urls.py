@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from annotator.api.annotations import AnnotationViewSet
+from annotator.api.claimreview import ClaimReviewExportView
 from annotator.api.collections import CollectionViewSet, LabelViewSet
 from annotator.api.documents import DocumentViewSet
 from annotator.api.evidence import EvidenceViewSet
@@ -45,6 +46,7 @@ urlpatterns = [
         evidence_archive,
         name="api-evidence-archive",
     ),
+    path("export/claimreview/", ClaimReviewExportView.as_view(), name="api-export-claimreview"),
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),
     path("import/annotations/", AnnotationImportView.as_view(), name="api-import-annotations"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

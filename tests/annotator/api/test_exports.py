@@ -94,8 +94,12 @@ def test_jsonl_record_fields(lead, corpus):
         "is_final",
         "suggestion_score",
         "suggester",
+        # Claims (issue 13): the annotation's sources and verdict travel with it.
+        "evidence",
+        "verdict",
     }
     assert set(emoji) == expected
+    assert emoji["evidence"] == [] and emoji["verdict"] is None
 
 
 def test_export_filters_final_only_and_include_text(lead, corpus):
@@ -178,10 +182,11 @@ def test_export_query_count_does_not_grow(lead, corpus, django_assert_max_num_qu
     for start in range(40):
         AnnotationFactory(document=corpus["plain"], start=start, end=start + 2, created_by=lead)
     api = api_for(lead)
-    with django_assert_max_num_queries(4):
+    # +2: the annotations' evidence and verdicts, read once per chunk of 2,000 (issue 13).
+    with django_assert_max_num_queries(4 + 2):
         lines = jsonl(body(api.get("/api/export/annotations/")))
     assert len(lines) == 43
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5 + 2):
         page = json.loads(body(api.get("/api/export/annotations/?format=w3c")))
     assert len(page["items"]) == 43
 

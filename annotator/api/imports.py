@@ -9,6 +9,9 @@ Matching and creation rules (also in README):
   (no usable password, no role) so authorship survives; an admin may activate them later;
 - `created_at`/`updated_at`, origin, is_final, note, evidence URL and label are kept; a record
   from a suggestion gets an accepted Suggestion carrying its score and suggester;
+- `adjudicated_from` (the reviewers' annotation ids a final one was decided from) is mapped
+  through the records' exported `id`s to the new ids; an id not in the file is kept only if
+  it names a reviewer's annotation on the same document here;
 - a record equal to an existing annotation (document, start, end, label, author) is skipped;
 - any bad record (reported with its line number) means nothing is written.
 """
@@ -28,7 +31,7 @@ from simple_history.utils import bulk_create_with_history
 
 from annotator.annotations.services import evidence_url_check, span_check
 from annotator.api.parsers import json_loads_bounded
-from annotator.claims.transfer import ClaimImport
+from annotator.claims.transfer import claim_check, claims_write
 from annotator.models import (
     Annotation,
     Label,
@@ -99,7 +102,6 @@ class _Importer:
         self.collections: dict[str, Collection | str] = {}
         self.usernames: set[str] = set()
         self.rows: list[dict[str, Any]] = []
-        self.claims = ClaimImport()
 
     def document_for(self, record: dict) -> Document:
         sha = _text(record, "document_sha256")
@@ -178,6 +180,14 @@ class _Importer:
         is_final = record.get("is_final", False)
         if not isinstance(is_final, bool):
             raise ValidationError({"is_final": "Must be true or false."})
+        sources = record.get("adjudicated_from") or []
+        if not isinstance(sources, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in sources
+        ):
+            raise ValidationError({"adjudicated_from": "Must be a list of annotation ids."})
+        exported_id = record.get("id")
+        if isinstance(exported_id, bool) or not isinstance(exported_id, int | None):
+            raise ValidationError({"id": "Must be an integer."})
         score = record.get("suggestion_score")
         if score is not None and (
             isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1
@@ -200,7 +210,9 @@ class _Importer:
                 "is_final": is_final,
                 "suggestion_score": score,
                 "suggester": _text(record, "suggester"),
-                "claim": self.claims.check(record),
+                "exported_id": exported_id,
+                "adjudicated_from": sources,
+                "claim": claim_check(self, record),
             }
         )
 
@@ -244,14 +256,18 @@ class _Importer:
             document.save()
             self.documents_by_sha[document.sha256] = document
             result.documents_created += 1
-        existing = set(
-            Annotation.objects.filter(
+        existing = {
+            tuple(key): pk
+            for pk, *key in Annotation.objects.filter(
                 document_id__in={row["document"].pk for row in self.rows}
-            ).values_list("document_id", "start", "end", "label_id", "created_by_id", "is_final")
-        )
+            ).values_list(
+                "id", "document_id", "start", "end", "label_id", "created_by_id", "is_final"
+            )
+        }
         new: list[Annotation] = []
-        claims: list[dict | None] = []
+        new_rows: list[dict] = []
         times: list[tuple] = []
+        id_map: dict[int, int] = {}  # exported id -> id here
         for row in self.rows:
             user = users[row["username"]]
             # The duplicate rule of annotation_create: person, span, label and layer.
@@ -261,8 +277,10 @@ class _Importer:
             )  # fmt: skip
             if key in existing:
                 result.annotations_skipped += 1
+                if row["exported_id"] is not None and existing[key] is not None:
+                    id_map[row["exported_id"]] = existing[key]
                 continue
-            existing.add(key)
+            existing[key] = None
             suggestion = None
             if row["origin"] == Origin.SUGGESTION and row["suggester"]:
                 suggestion = Suggestion.objects.create(
@@ -293,10 +311,20 @@ class _Importer:
                     is_final=row["is_final"],
                 )
             )
+            new_rows.append(row)
             times.append((row["created_at"], row["updated_at"]))
-            claims.append(row["claim"])
-        created = bulk_create_with_history(new, Annotation, batch_size=2000)
-        self.claims.write(zip(created, claims, strict=True), users)
+        # Reviewers' annotations first, so final ones can name their sources' new ids.
+        order = sorted(range(len(new)), key=lambda i: new_rows[i]["is_final"])
+        new, new_rows = [new[i] for i in order], [new_rows[i] for i in order]
+        times = [times[i] for i in order]
+        split = sum(1 for row in new_rows if not row["is_final"])
+        created = bulk_create_with_history(new[:split], Annotation, batch_size=2000)
+        for annotation, row in zip(created, new_rows, strict=False):
+            if row["exported_id"] is not None:
+                id_map[row["exported_id"]] = annotation.pk
+        self.adjudicated_from_set(new[split:], new_rows[split:], id_map)
+        created += bulk_create_with_history(new[split:], Annotation, batch_size=2000)
+        claims_write(zip(created, [row["claim"] for row in new_rows], strict=True), users)
         # auto_now/auto_now_add set the clock on insert; keep the exported times instead.
         keep = []
         for annotation, (created_at, updated_at) in zip(created, times, strict=True):
@@ -322,15 +350,29 @@ class _Importer:
         )
         result.annotations_created = len(created)
 
+    @staticmethod
+    def adjudicated_from_set(finals: list, rows: list[dict], id_map: dict[int, int]) -> None:
+        """Point final annotations at their sources' ids here (see the module docstring)."""
+        unmapped = {i for row in rows for i in row["adjudicated_from"] if i not in id_map}
+        here = set(
+            Annotation.objects.filter(pk__in=unmapped, is_final=False).values_list(
+                "id", "document_id"
+            )
+        )
+        for annotation, row in zip(finals, rows, strict=True):
+            annotation.adjudicated_from = [
+                id_map.get(i, i)
+                for i in row["adjudicated_from"]
+                if i in id_map or (i, annotation.document.pk) in here
+            ]
+
     def users(self, result: ImportResult) -> dict[str, Any]:
         User = get_user_model()
         found = {
             user.get_username(): user
-            for user in User.objects.filter(
-                **{f"{User.USERNAME_FIELD}__in": self.usernames | self.claims.usernames}
-            )
+            for user in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": self.usernames})
         }
-        for username in sorted((self.usernames | self.claims.usernames) - set(found)):
+        for username in sorted(self.usernames - set(found)):
             user = User(**{User.USERNAME_FIELD: username}, is_active=False)
             user.set_unusable_password()
             user.save()

@@ -260,9 +260,9 @@ def _verdict_check(data: Any, ratings: dict[str, Rating], usernames: set[str]) -
 class ClaimImport:
     """Checks the claim part of each record, then writes it beside the new annotations."""
 
-    def __init__(self) -> None:
+    def __init__(self, usernames: set[str]) -> None:
         self.ratings = {rating.name.casefold(): rating for rating in Rating.objects.all()}
-        self.usernames: set[str] = set()
+        self.usernames = usernames  # the importer's: authors of sources and verdicts join it
 
     def check(self, record: dict) -> dict | None:
         evidence = record.get("evidence") or []
@@ -280,29 +280,38 @@ class ClaimImport:
             else _verdict_check(verdict, self.ratings, self.usernames),
         }
 
-    def write(self, pairs: Iterable[tuple[Any, dict | None]], users: dict[str, Any]) -> None:
-        evidence: list[Evidence] = []
-        verdicts: list[Verdict] = []
-        for annotation, claim in pairs:
-            if claim is None:
-                continue
-            for item in claim["evidence"]:
-                author = users.get(item["created_by"]) or annotation.created_by
-                evidence.append(
-                    Evidence(annotation=annotation, created_by=author, **item["fields"])
+
+def claim_check(importer: Any, record: dict) -> dict | None:
+    """The claim part of an import record, checked (one ClaimImport per importer: it shares
+    the importer's set of usernames, so the authors of sources and verdicts are found too)."""
+    claims = importer.__dict__.get("_claims")
+    if claims is None:
+        claims = importer.__dict__["_claims"] = ClaimImport(importer.usernames)
+    return claims.check(record)
+
+
+def claims_write(pairs: Iterable[tuple[Any, dict | None]], users: dict[str, Any]) -> None:
+    """Write the checked claims beside their new annotations (one bulk insert per model)."""
+    evidence: list[Evidence] = []
+    verdicts: list[Verdict] = []
+    for annotation, claim in pairs:
+        if claim is None:
+            continue
+        for item in claim["evidence"]:
+            author = users.get(item["created_by"]) or annotation.created_by
+            evidence.append(Evidence(annotation=annotation, created_by=author, **item["fields"]))
+        if claim["verdict"] is not None:
+            data = claim["verdict"]
+            verdicts.append(
+                Verdict(
+                    annotation=annotation,
+                    proposed_by=users.get(data["proposed_by"]) or annotation.created_by,
+                    published_by=users.get(data["published_by"]),
+                    **data["fields"],
                 )
-            if claim["verdict"] is not None:
-                data = claim["verdict"]
-                verdicts.append(
-                    Verdict(
-                        annotation=annotation,
-                        proposed_by=users.get(data["proposed_by"]) or annotation.created_by,
-                        published_by=users.get(data["published_by"]),
-                        **data["fields"],
-                    )
-                )
-        created = bulk_create_with_history(evidence, Evidence, batch_size=CHUNK)
-        bulk_create_with_history(verdicts, Verdict, batch_size=CHUNK)
-        queued = [e.pk for e in created if e.archive_status == ArchiveStatus.QUEUED]
-        if queued:
-            transaction.on_commit(lambda: [task(EVIDENCE_ARCHIVE).delay(pk) for pk in queued])
+            )
+    created = bulk_create_with_history(evidence, Evidence, batch_size=CHUNK)
+    bulk_create_with_history(verdicts, Verdict, batch_size=CHUNK)
+    queued = [e.pk for e in created if e.archive_status == ArchiveStatus.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: [task(EVIDENCE_ARCHIVE).delay(pk) for pk in queued])

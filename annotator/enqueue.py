@@ -15,6 +15,9 @@ SUGGESTIONS_RUN = "annotator.tasks.suggestions_run"
 SUGGESTIONS_TRAIN = "annotator.tasks.suggestions_train"
 AGREEMENT_REPORT_REFRESH = "annotator.review_tasks.agreement_report_refresh"
 EVIDENCE_ARCHIVE = "annotator.claims.tasks.evidence_archive"
+DOCUMENT_REANCHOR = "annotator.anchoring.document_reanchor"
+DOCUMENT_FETCH = "annotator.anchoring.document_fetch"
+DOCUMENTS_RECHECK = "annotator.anchoring.documents_recheck"
 
 
 def task(name: str) -> Task:

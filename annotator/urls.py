@@ -12,6 +12,7 @@ urlpatterns = [
     path("suggestions/", include("annotator.suggestions.urls")),
     path("review/", include("annotator.review.urls")),
     path("claims/", include("annotator.claims.urls")),
+    path("", include("annotator.anchoring.urls")),
     path("", include("annotator.annotations.urls")),
     path("", include(decision_urlpatterns)),
 ]

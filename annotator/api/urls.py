@@ -9,6 +9,7 @@ from annotator.api.claimreview import ClaimReviewExportView
 from annotator.api.collections import CollectionViewSet, LabelViewSet
 from annotator.api.documents import DocumentViewSet
 from annotator.api.evidence import EvidenceViewSet
+from annotator.api.revisions import DocumentFetchViewSet
 from annotator.api.suggestions import SuggestionRunViewSet, SuggestionViewSet
 from annotator.api.transfer import AnnotationExportView, AnnotationImportView
 from annotator.api.verdicts import RatingViewSet, VerdictTransitionView, VerdictView
@@ -21,6 +22,7 @@ router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("ratings", RatingViewSet, basename="rating")
 router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("suggestion-runs", SuggestionRunViewSet, basename="suggestion-run")
+router.register("document-fetches", DocumentFetchViewSet, basename="document-fetch")
 
 evidence_list = EvidenceViewSet.as_view({"get": "list", "post": "create"})
 evidence_detail = EvidenceViewSet.as_view(

@@ -105,11 +105,14 @@ def test_jsonl_record_fields(lead, corpus):
         # Claims (issue 13): the annotation's sources and verdict travel with it.
         "evidence",
         "verdict",
+        "revision",
+        "anchor_state",
     }
     assert set(emoji) == expected
     assert emoji["evidence"] == [] and emoji["verdict"] is None
     final = next(r for r in records if r["is_final"])
     assert final["adjudicated_from"] == [suggested["id"]]
+    assert (emoji["revision"], emoji["anchor_state"]) == (1, "anchored")
 
 
 def test_export_filters_final_only_and_include_text(lead, corpus):

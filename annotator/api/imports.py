@@ -1,5 +1,4 @@
 """Import of the JSONL annotation export: all records checked first, then written at once.
-
 Matching and creation rules (also in README):
 - a record's document is found by `document_sha256` (the first document with that text), or
   by `document_id` when the record carries no sha256; when no document matches and the record
@@ -327,8 +326,7 @@ class _Importer:
         self.adjudicated_from_set(new[split:], new_rows[split:], id_map)
         created += bulk_create_with_history(new[split:], Annotation, batch_size=2000)
         claims_write(zip(created, [row["claim"] for row in new_rows], strict=True), users)
-        # auto_now/auto_now_add set the clock on insert; keep the exported times instead.
-        keep = []
+        keep = []  # auto_now/auto_now_add set the clock on insert: keep the exported times
         for annotation, (created_at, updated_at) in zip(created, times, strict=True):
             if created_at or updated_at:
                 annotation.created_at = created_at or annotation.created_at

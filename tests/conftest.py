@@ -63,6 +63,7 @@ def _labels_and_roles_after_flush(request):
         apps, None
     )
     importlib.import_module("annotator.migrations.0005_labels_as_data").badges_fill(apps, None)
+    importlib.import_module("annotator.migrations.0005_claims").seed_ratings(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -343,6 +343,7 @@ def annotation_row_html(request: HttpRequest, document: Document, annotation_id:
         annotation_list(document=document, user=request.user).filter(pk=annotation_id),
         by_id=by_id,
         user=request.user,
+        document=document,
     )
     return annotation_rows_html(document_id=document.pk, annotations=rows)
 

@@ -27,6 +27,7 @@ from annotator.annotations.highlights import (
 )
 from annotator.annotations.queue_selectors import document_fingerprint, document_next_for_user
 from annotator.annotations.selectors import annotation_list, document_work_is_final, label_list_all
+from annotator.claims.selectors import claim_summaries
 from annotator.models import Assignment, AssignmentStatus
 from annotator.permissions import can_change_annotation, is_lead
 from annotator.suggestions.selectors import suggestion_pending_list
@@ -42,14 +43,17 @@ ANNOTATION_FIELDS = (
 SUGGESTION_FIELDS = ("id", "start", "end", "quote", "label_id", "score", "rationale", "suggester")
 
 
-def annotation_rows(annotations, *, by_id: dict, user) -> list[AnnotationRow]:
-    """Plain rows, not models: 2,000 model instances (dates, JSON, users) cost ~50 ms."""
+def annotation_rows(annotations, *, by_id: dict, user, document=None) -> list[AnnotationRow]:
+    """Plain rows, not models: 2,000 model instances (dates, JSON, users) cost ~50 ms.
+    With `document`, each row carries its claim summary (annotator.claims)."""
+    claims = claim_summaries(document=document) if document is not None else {}
     rows = [
         AnnotationRow(pk, start, end, quote, by_id[label_id], *rest)
         for pk, start, end, quote, label_id, *rest in annotations.values_list(*ANNOTATION_FIELDS)
     ]
     for row in rows:
         row.can_change = can_change_annotation(user, row)
+        row.claim = claims.get(row.pk, "")
         url = row.evidence_url
         row.evidence_href = url if url.startswith(("http://", "https://")) else ""
     return rows
@@ -82,7 +86,7 @@ def workspace_context(
     user = request.user
     labels, by_id = _labels()
     annotations = annotation_rows(
-        annotation_list(document=document, user=user), by_id=by_id, user=user
+        annotation_list(document=document, user=user), by_id=by_id, user=user, document=document
     )
     suggestions = suggestion_rows(
         suggestion_pending_list(document=document, user=user), by_id=by_id
@@ -145,7 +149,9 @@ def changes_context(
     _, by_id = _labels()
     visible = annotation_list(document=document, user=user)
     pending = suggestion_pending_list(document=document, user=user)
-    near = annotation_rows(visible.filter(start__lt=hi, end__gt=lo), by_id=by_id, user=user)
+    near = annotation_rows(
+        visible.filter(start__lt=hi, end__gt=lo), by_id=by_id, user=user, document=document
+    )
     near_sug = suggestion_rows(pending.filter(start__lt=hi, end__gt=lo), by_id=by_id)
     paragraphs = paragraphs_html(
         text=text, annotations=near, suggestions=near_sug, starts=starts, only=touched
@@ -154,7 +160,9 @@ def changes_context(
     changed = [a for a in near if a.pk in wanted]
     missing = wanted - {a.pk for a in changed}
     if missing:  # rows outside the touched paragraphs (never for a span's own write)
-        changed += annotation_rows(visible.filter(pk__in=missing), by_id=by_id, user=user)
+        changed += annotation_rows(
+            visible.filter(pk__in=missing), by_id=by_id, user=user, document=document
+        )
     row_html = annotation_rows_html(
         document_id=document.pk, annotations=changed, created=extra.get("created")
     )

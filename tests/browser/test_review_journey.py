@@ -145,6 +145,7 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     page.wait_for_selector("#row-2 .verdict.final")
     page.keyboard.press("j")
     page.keyboard.press("e")
+    page.wait_for_selector("#row-3 details[data-key=e][open]")
     page.locator("#row-3 select[name=label]").select_option("disputed")
     page.locator("#row-3 input[name=note]").fill("hedged, not propaganda")
     page.locator("#row-3 input[name=note]").press("Enter")

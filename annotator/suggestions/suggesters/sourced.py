@@ -104,7 +104,7 @@ def _make(text: str, start: int, end: int, source: str, cue: str, kind: str):
     start, end = trim(text, start, end, _STRIP)
     if end - start < MIN_SPAN:
         return []
-    source = " ".join(source.split())
+    source = " ".join(source.split()).rstrip(".,;:")
     rationale = f"Attributed to {source} (cue: '{' '.join(cue.split())}')."
     return [SpanSuggestion(start, end, name, SCORES[kind], rationale)]
 

@@ -139,6 +139,14 @@ def test_offsets_are_code_points_after_astral_characters():
         ("The move sparked speculation about a new offensive.", "speculation"),
         ("There have been credible reports of heavy losses.", "credible reports"),
         ("The army claims it destroyed forty tanks.", "claims"),
+        ("The figures, disputed by the ministry, were published.", "disputed"),
+        ("He said, without citing evidence, that the vote was rigged.", "without citing evidence"),
+        (
+            "The video has not been independently verified by reporters.",
+            "has not been independently verified",
+        ),
+        ("The general is said to have fled across the border.", "is said to"),
+        ("The fire was apparently started by a cigarette.", "apparently"),
     ],
 )
 def test_disputed_cues(text, cue):

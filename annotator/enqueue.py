@@ -14,6 +14,9 @@ SUGGESTIONS_CREATE = "annotator.tasks.suggestions_create"
 SUGGESTIONS_RUN = "annotator.tasks.suggestions_run"
 SUGGESTIONS_TRAIN = "annotator.tasks.suggestions_train"
 AGREEMENT_REPORT_REFRESH = "annotator.review_tasks.agreement_report_refresh"
+DOCUMENT_REANCHOR = "annotator.anchoring.document_reanchor"
+DOCUMENT_FETCH = "annotator.anchoring.document_fetch"
+DOCUMENTS_RECHECK = "annotator.anchoring.documents_recheck"
 
 
 def task(name: str) -> Task:

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from annotator.api.annotations import AnnotationViewSet
 from annotator.api.collections import CollectionViewSet, LabelViewSet
 from annotator.api.documents import DocumentViewSet
+from annotator.api.revisions import DocumentFetchViewSet
 from annotator.api.suggestions import SuggestionRunViewSet, SuggestionViewSet
 from annotator.api.transfer import AnnotationExportView, AnnotationImportView
 
@@ -17,6 +18,7 @@ router.register("documents", DocumentViewSet, basename="document")
 router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("suggestion-runs", SuggestionRunViewSet, basename="suggestion-run")
+router.register("document-fetches", DocumentFetchViewSet, basename="document-fetch")
 
 urlpatterns = [
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),

@@ -38,7 +38,10 @@ def suggestion_open_list(*, user) -> QuerySet:
     """
 
     mine = SuggestionDecision.objects.filter(suggestion=OuterRef("pk"), reviewer=user)
-    return Suggestion.objects.filter(status=SuggestionStatus.PENDING).exclude(Exists(mine))
+    # A suggestion on an older revision is not open until the re-anchoring moved it.
+    return Suggestion.objects.filter(
+        status=SuggestionStatus.PENDING, revision=F("document__revision")
+    ).exclude(Exists(mine))
 
 
 def documents_by_uncertainty(documents: QuerySet, *, user) -> QuerySet:

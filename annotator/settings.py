@@ -235,6 +235,17 @@ FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
 FETCH_TIMEOUT = env_int("FETCH_TIMEOUT", 20)
 
+# Claims (annotator/claims): archived evidence pages are stored through Django's storage API
+# (the default storage: files under MEDIA_ROOT). ClaimReview export: the desk that signs the
+# verdicts, and where each published verdict is read ({id} = the verdict's id).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "media/"
+CLAIMREVIEW_ORGANIZATION = env_str("CLAIMREVIEW_ORGANIZATION", "Claim annotator desk")
+CLAIMREVIEW_ORGANIZATION_URL = env_str("CLAIMREVIEW_ORGANIZATION_URL", "http://127.0.0.1:8000/")
+CLAIMREVIEW_URL_TEMPLATE = env_str(
+    "CLAIMREVIEW_URL_TEMPLATE", "http://127.0.0.1:8000/claims/verdicts/{id}/"
+)
+
 # Celery. The embedded default needs no server: kombu's SQLAlchemy transport on its own SQLite
 # file in DATA_DIR (annotator/broker.py). `filesystem://` still works when set explicitly.
 _broker_dir = DATA_DIR / "broker"
@@ -352,6 +363,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"VerdictStateEnum": "annotator.models.claims.VerdictState"},
 }
 
 # Shared by every process (API throttle counters must be): a database table by default,

@@ -125,12 +125,16 @@ class Anchorer:
     def _context_score(self, start: int, end: int, new_start: int, new_end: int) -> float:
         prefix = self.old[max(0, start - CONTEXT) : start]
         suffix = self.old[end : end + CONTEXT]
-        scores = []
+        # A span at an edge of the old text matches only an occurrence at the same edge.
         if prefix:
-            scores.append(fuzz.ratio(prefix, self.new[max(0, new_start - len(prefix)) : new_start]))
+            before = fuzz.ratio(prefix, self.new[max(0, new_start - len(prefix)) : new_start])
+        else:
+            before = 100.0 if new_start == 0 else 0.0
         if suffix:
-            scores.append(fuzz.ratio(suffix, self.new[new_end : new_end + len(suffix)]))
-        return sum(scores) / len(scores) / 100 if scores else 1.0
+            after = fuzz.ratio(suffix, self.new[new_end : new_end + len(suffix)])
+        else:
+            after = 100.0 if new_end == len(self.new) else 0.0
+        return (before + after) / 200
 
     def _by_quote(self, start: int, end: int, quote: str) -> Placement | None:
         found: list[int] = []
@@ -141,11 +145,14 @@ class Anchorer:
         if not found:
             return None
         mapped = self.map_position(start)
-        scored = [
-            (self._context_score(start, end, at, at + len(quote)), -abs(at - mapped), at)
-            for at in found
-        ]
-        context, _, best = max(scored)
+        scored = [(self._context_score(start, end, at, at + len(quote)), at) for at in found]
+        # Contexts within a few percent are a tie (repeated captions, boilerplate): the
+        # occurrence nearest where the diff puts the span wins.
+        top = max(score for score, _ in scored)
+        context, best = min(
+            ((score, at) for score, at in scored if score >= top - 0.05),
+            key=lambda pair: abs(pair[1] - mapped),
+        )
         short = len(quote) < SHORT_QUOTE_CHARS
         if context >= (SHORT_QUOTE_MIN_CONTEXT if short else QUOTE_MIN_CONTEXT):
             return Placement(best, best + len(quote), ANCHORED, QUOTE, round(context, 3))
@@ -173,7 +180,8 @@ class Anchorer:
                 )
         best = None
         for a, b in candidates:
-            if b <= a:
+            # The exact words elsewhere were judged by their context already (_by_quote).
+            if b <= a or self.new[a:b] == quote:
                 continue
             score = fuzz.ratio(quote, self.new[a:b])
             if best is None or score > best[0]:
@@ -181,8 +189,6 @@ class Anchorer:
         if best is None or best[0] < self.fuzzy_threshold:
             return None
         score, a, b = best
-        if self.new[a:b] == quote:  # the same words, moved within edited text
-            return Placement(a, b, ANCHORED, QUOTE, round(score / 100, 3))
         return Placement(a, b, TEXT_CHANGED, FUZZY, round(score / 100, 3))
 
     def _trimmed(self, a: int, b: int) -> tuple[int, int]:

@@ -11,6 +11,16 @@ from annotator.models.annotations import (
     Origin,
     http_url_validator,
 )
+from annotator.models.claims import (
+    ArchiveStatus,
+    DeskRule,
+    Evidence,
+    Rating,
+    RuleKind,
+    Stance,
+    Verdict,
+    VerdictState,
+)
 from annotator.models.review import AgreementReport, Assignment, AssignmentStatus
 from annotator.models.suggestions import (
     RunStatus,
@@ -27,6 +37,14 @@ __all__ = [
     "AnchorMethod",
     "AnchorState",
     "Annotation",
+    "ArchiveStatus",
+    "DeskRule",
+    "Evidence",
+    "Rating",
+    "RuleKind",
+    "Stance",
+    "Verdict",
+    "VerdictState",
     "Assignment",
     "AssignmentStatus",
     "DeletedAnnotation",

@@ -73,12 +73,16 @@
       return;
     }
     if (error) error.hidden = true;
-    const first = items()[0];
-    if (first && !document.querySelector(".anchor-item.current")) focusItem(first);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.getElementById("anchor-queue")) focusItem(items()[0]);
+    const queue = document.getElementById("anchor-queue");
+    if (!queue) return;
+    focusItem(items()[0]);
+    // A decided span leaves the list (htmx swaps it for nothing): the next one gets the focus.
+    new MutationObserver(function () {
+      if (!document.querySelector(".anchor-item.current")) focusItem(items()[0]);
+    }).observe(queue, { childList: true });
   });
 
   // The place page: the selection inside #place-text becomes start, end and quote.

@@ -34,6 +34,7 @@ from annotator.annotations.highlights import (
     text_html,
 )
 from annotator.annotations.queue_selectors import (
+    QUEUE_ORDERS,
     collection_progress,
     document_fingerprint,
     document_next_for_user,
@@ -101,7 +102,12 @@ def reviewer_required(view: Callable) -> Callable:
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     collection = request.GET.get("collection", "")
     search = request.GET.get("q", "").strip()
-    documents = queue_documents(user=request.user, collection=collection, search=search)
+    order = request.GET.get("order", "")
+    if order not in QUEUE_ORDERS:
+        order = ""
+    documents = queue_documents(
+        user=request.user, collection=collection, search=search, order=order
+    )
     page = Paginator(documents, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queue_counts(user=request.user, document_ids=[d.pk for d in page])
     labels = label_list()
@@ -122,6 +128,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "progress": collection_progress(user=request.user),
         "collection": collection,
         "q": search,
+        "order": order,
     }
     template = "annotations/queue.html" + ("#queue-table" if request.htmx else "")
     return render(request, template, context)

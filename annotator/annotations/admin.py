@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotator.annotations.selectors import annotation_list_for_user
@@ -14,14 +16,95 @@ from annotator.models import (
     DeletedAnnotation,
     Label,
 )
+from annotator.models.annotations import PALETTE
 from annotator.permissions import can_change_annotation, is_lead
+
+
+class ColourInput(forms.TextInput):
+    """A colour picker that offers the colour-blind-safe palette (a datalist) first."""
+
+    input_type = "color"
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        attrs = {**(attrs or {}), "list": "label-palette"}
+        value = (value or "").lower() or None
+        picker = super().render(name, value, attrs, renderer)
+        options = format_html_join(
+            "",
+            '<option value="{}" label="{}"></option>',
+            ((c.lower(), n) for c, n in PALETTE.items()),
+        )
+        names = ", ".join(f"{n} {c}" for c, n in PALETTE.items())
+        return format_html(
+            '{}<datalist id="label-palette">{}</datalist><div class="help">Offered first: the '
+            "Okabe-Ito palette, told apart with the common forms of colour blindness ({}).</div>",
+            picker,
+            options,
+            names,
+        )
+
+
+class LabelAdminForm(forms.ModelForm):
+    class Meta:
+        model = Label
+        fields = ["name", "slug", "badge", "colour", "shortcut", "description", "order", "archived"]
+        widgets = {"colour": ColourInput}
 
 
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "colour", "shortcut", "order"]
+    form = LabelAdminForm
+    list_display = ["name", "slug", "badge", "colour", "shortcut", "order", "archived"]
     list_editable = ["order"]
+    list_filter = ["archived"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["archive", "unarchive"]
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        label = self.get_object(request, object_id)
+        used = label is not None and (label.annotations.exists() or label.suggestions.exists())
+        if not used:
+            return super().delete_view(request, object_id, extra_context)
+        self.message_user(request, label_in_use_message(label), messages.ERROR)
+        return redirect("admin:annotator_label_change", label.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for label in queryset:
+            if label.annotations.exists() or label.suggestions.exists():
+                raise PermissionDenied(label_in_use_message(label))
+        super().delete_queryset(request, queryset)
+
+    @admin.action(description="Archive selected labels (hidden from new work, kept on old)")
+    def archive(self, request: HttpRequest, queryset) -> None:
+        count = queryset.update(archived=True)
+        self.message_user(request, f"Archived {count} label(s).", messages.SUCCESS)
+
+    @admin.action(description="Bring selected labels back from the archive")
+    def unarchive(self, request: HttpRequest, queryset) -> None:
+        restored, refused = 0, []
+        for label in queryset.filter(archived=True):
+            label.archived = False
+            try:
+                label.full_clean()
+            except ValidationError as exc:
+                refused.append(f"{label.name}: {' '.join(exc.messages)}")
+                continue
+            label.save(update_fields=["archived", "updated_at"])
+            restored += 1
+        self.message_user(request, f"Brought back {restored} label(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+
+def label_in_use_message(label: Label) -> str:
+    annotations = label.annotations.count()
+    suggestions = label.suggestions.count()
+    return (
+        f"“{label.name}” is used by {annotations} annotation(s) and {suggestions} "
+        "suggestion(s), so it cannot be deleted. Archive it instead (tick “Archived” and "
+        "save, or use the Archive action): it disappears from new work and stays on the old "
+        "annotations."
+    )
 
 
 class AnnotationAdminForm(forms.ModelForm):

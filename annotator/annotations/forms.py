@@ -13,6 +13,14 @@ def _label_choices() -> list[tuple[str, str]]:
     return [(label.slug, label.name) for label in label_list()]
 
 
+def _label_choices_with(current) -> list[tuple[str, str]]:
+    """The active labels, plus the annotation's own label if it is archived (kept on old)."""
+    choices = _label_choices()
+    if current is not None and current.slug not in dict(choices):
+        choices.append((current.slug, f"{current.name} (archived)"))
+    return choices
+
+
 class AnnotationForm(forms.Form):
     """A new span: code-point offsets and the quote the browser saw (checked by the server)."""
 
@@ -34,9 +42,21 @@ class AnnotationEditForm(forms.Form):
     )
     evidence_url = forms.CharField(required=False, max_length=URL_MAX, label="Evidence URL")
 
+    def __init__(self, *args, current_label=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = _label_choices_with(current_label)
+
 
 class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1)
+
+
+class ReshapeForm(forms.Form):
+    """New bounds for an annotation; the server recomputes the quote."""
+
+    version = forms.IntegerField(min_value=1)
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
 
 
 def form_errors_text(form: forms.Form) -> str:

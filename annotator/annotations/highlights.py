@@ -9,6 +9,8 @@ and is focusable. Offsets are code points: Python string indices.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
@@ -107,48 +109,75 @@ def _label_parts(label) -> tuple[str, str]:
     return cached
 
 
-def _annotation_span(annotation: Annotation, lane: int) -> _Span:
+def _annotation_span(annotation: Annotation, lane: int, lo: int, hi: int) -> _Span:
+    """The marks of one annotation inside the paragraph [lo, hi) (clipped to it)."""
     slug, letter = _label_parts(annotation.label)
     tip = escape(annotation_tip(annotation))
     pk = annotation.pk
     attrs = f'class="ann l-{slug} lane-{min(lane, MAX_LANE)}" data-a="{pk}" title="{tip}"'
-    first = (
-        f'<mark {attrs} id="a-{pk}" tabindex="0" data-first="1" '
-        f'data-letter="{letter}" data-tip="{tip}">'
-    )
+    tag = f"<mark {attrs}>"
+    first = tag
+    if annotation.start >= lo:  # the annotation's own first segment is in this paragraph
+        first = (
+            f'<mark {attrs} id="a-{pk}" tabindex="0" data-first="1" '
+            f'data-start="{annotation.start}" data-end="{annotation.end}" '
+            f'data-version="{annotation.version}"{" data-edit" if getattr(annotation, "can_change", False) else ""} '
+            f'data-letter="{letter}" data-tip="{tip}">'
+        )
+    start, end = max(annotation.start, lo), min(annotation.end, hi)
     # Higher lanes are outer marks, so their underline sits lower.
-    return _Span(annotation.start, annotation.end, (1, -lane), f"<mark {attrs}>", first)
+    return _Span(start, end, (1, -lane), tag, first)
 
 
-def _suggestion_span(suggestion: Suggestion) -> _Span:
+def _suggestion_span(suggestion: Suggestion, lo: int, hi: int) -> _Span:
     slug, letter = _label_parts(suggestion.label)
     tip = escape(suggestion_tip(suggestion))
     pk = suggestion.pk
     attrs = f'class="sug l-{slug}" data-s="{pk}" title="{tip}"'
-    first = (
-        f'<mark {attrs} id="s-{pk}" tabindex="-1" data-first="1" '
-        f'data-start="{suggestion.start}" data-end="{suggestion.end}" data-letter="{letter}?">'
-    )
-    return _Span(suggestion.start, suggestion.end, (0, suggestion.start), f"<mark {attrs}>", first)
+    tag = f"<mark {attrs}>"
+    first = tag
+    if suggestion.start >= lo:
+        first = (
+            f'<mark {attrs} id="s-{pk}" tabindex="-1" data-first="1" '
+            f'data-start="{suggestion.start}" data-end="{suggestion.end}" data-letter="{letter}?">'
+        )
+    start, end = max(suggestion.start, lo), min(suggestion.end, hi)
+    return _Span(start, end, (0, suggestion.start), tag, first)
 
 
-def text_html(
-    *, text: str, annotations: Iterable[Annotation], suggestions: Iterable[Suggestion] = ()
-) -> str:
-    """The escaped text with nested <mark> segments; the result is safe to mark_safe."""
-    annotations = list(annotations)
-    lanes = lanes_assign((a.pk, a.start, a.end) for a in annotations)
-    spans = [_annotation_span(a, lanes[a.pk]) for a in annotations]
-    spans += [_suggestion_span(s) for s in suggestions]
+PARAGRAPH_BREAK = re.compile(r"\n+")
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Where each paragraph starts: 0, then after every run of line breaks (a run ends the
+    paragraph before it). A write re-renders only the paragraphs its span touches."""
     length = len(text)
+    return [0] + [m.end() for m in PARAGRAPH_BREAK.finditer(text) if m.end() < length]
+
+
+def paragraph_range(starts: list[int], index: int, length: int) -> tuple[int, int]:
+    return starts[index], starts[index + 1] if index + 1 < len(starts) else length
+
+
+def paragraphs_touched(starts: list[int], start: int, end: int) -> range:
+    """Indexes of the paragraphs that [start, end) overlaps (at least the one holding start)."""
+    first = max(bisect_right(starts, start) - 1, 0)
+    last = max(bisect_left(starts, end) - 1, first)
+    return range(first, last + 1)
+
+
+def _paragraph_html(text: str, lo: int, hi: int, annotations: list, suggestions: list) -> str:
+    lanes = lanes_assign((a.pk, max(a.start, lo), min(a.end, hi)) for a in annotations)
+    spans = [_annotation_span(a, lanes[a.pk], lo, hi) for a in annotations]
+    spans += [_suggestion_span(s, lo, hi) for s in suggestions]
     starts: dict[int, list[_Span]] = {}
     ends: dict[int, list[_Span]] = {}
     for span in spans:
-        if 0 <= span.start < span.end <= length:
+        if lo <= span.start < span.end <= hi:
             starts.setdefault(span.start, []).append(span)
             ends.setdefault(span.end, []).append(span)
-    bounds = sorted({0, length, *starts, *ends})
-    out: list[str] = []
+    bounds = sorted({lo, hi, *starts, *ends})
+    out: list[str] = [f'<span class="para" id="p-{lo}">']
     active: list[_Span] = []
     for pos, nxt in zip(bounds, bounds[1:], strict=False):
         if pos in ends:
@@ -166,7 +195,42 @@ def text_html(
             out.append(span.first_tag if span.start == pos else span.tag)
         out.append(chunk)
         out.append("</mark>" * len(active))
+    out.append("</span>")
     return "".join(out)
+
+
+def paragraphs_html(
+    *,
+    text: str,
+    annotations: Iterable[Annotation],
+    suggestions: Iterable[Suggestion] = (),
+    starts: list[int] | None = None,
+    only: Iterable[int] | None = None,
+) -> dict[int, str]:
+    """Paragraph index -> its escaped HTML (a <span class="para" id="p-START">), for every
+    paragraph or `only` those; spans crossing paragraphs are cut at their edges."""
+    starts = paragraph_starts(text) if starts is None else starts
+    wanted = range(len(starts)) if only is None else sorted(set(only))
+    buckets: dict[int, tuple[list, list]] = {i: ([], []) for i in wanted}
+    for kind, spans in ((0, annotations), (1, suggestions)):
+        for span in spans:
+            for i in paragraphs_touched(starts, span.start, span.end):
+                if i in buckets:
+                    buckets[i][kind].append(span)
+    length = len(text)
+    return {
+        i: _paragraph_html(text, *paragraph_range(starts, i, length), *buckets[i]) for i in wanted
+    }
+
+
+def text_html(
+    *, text: str, annotations: Iterable[Annotation], suggestions: Iterable[Suggestion] = ()
+) -> str:
+    """The escaped text, one <span class="para"> per paragraph, with nested <mark> segments;
+    the result is safe to mark_safe."""
+    return "".join(
+        paragraphs_html(text=text, annotations=annotations, suggestions=suggestions).values()
+    )
 
 
 def _short(text: str, limit: int = 140) -> str:
@@ -202,7 +266,8 @@ def annotation_rows_html(
         if a.is_final:
             extra.append(" · final")
         parts = [
-            f'<li id="row-{a.pk}" class="ann-row l-{slug}{" new" if a.pk == created else ""}">'
+            f'<li id="row-{a.pk}" class="ann-row l-{slug}{" new" if a.pk == created else ""}" '
+            f'data-start="{a.start}" data-end="{a.end}">'
             f'<a class="ann-link" href="#a-{a.pk}" data-a="{a.pk}"><span class="badge l-{slug}">'
             f"{escape(a.label.letter)}</span> <q>{escape(_short(a.quote))}</q></a>"
             f'<div class="meta">{escape(a.label.name)} · {escape(username_of(a))}'
@@ -240,7 +305,8 @@ def suggestion_rows_html(*, document_id: int, suggestions: Iterable[Suggestion])
         slug = escape(s.label.slug)
         rationale = f'<p class="note">{escape(s.rationale)}</p>' if s.rationale else ""
         rows.append(
-            f'<li id="sug-row-{s.pk}" class="sug-row l-{slug}">'
+            f'<li id="sug-row-{s.pk}" class="sug-row l-{slug}" data-start="{s.start}" '
+            f'data-end="{s.end}">'
             f'<a class="sug-link" href="#s-{s.pk}" data-s="{s.pk}"><span class="badge dashed '
             f'l-{slug}">{escape(s.label.letter)}?</span> <q>{escape(_short(s.quote))}</q></a>'
             f'<div class="meta">{escape(s.label.name)} · score {s.score:.2f} · '

@@ -9,6 +9,12 @@ from corpus.models import Document
 
 
 def label_list() -> list[Label]:
+    """The labels offered for new work (archived ones are not)."""
+    return list(Label.objects.filter(archived=False))
+
+
+def label_list_all() -> list[Label]:
+    """Every label, archived ones included: old annotations still show theirs."""
     return list(Label.objects.all())
 
 

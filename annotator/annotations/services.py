@@ -151,6 +151,16 @@ def label_resolve(label: Label | str | int) -> Label:
         raise ValidationError({"label": f"Unknown label {label!r}."}) from None
 
 
+def label_for_new_work(label: Label | str | int) -> Label:
+    """The label, unless it is archived (kept on old annotations, refused on new work)."""
+    label = label_resolve(label)
+    if label.archived:
+        raise ValidationError(
+            {"label": f"The label {label.name} is archived: it is kept on old annotations only."}
+        )
+    return label
+
+
 def evidence_url_check(url: str) -> str:
     url = (url or "").strip()
     if url:
@@ -186,7 +196,7 @@ def annotation_create(
         start=start,
         end=end,
         quote=checked_quote,
-        label=label_resolve(label),
+        label=label_for_new_work(label),
         note=note or "",
         evidence_url=evidence_url_check(evidence_url),
         created_by=created_by,
@@ -223,7 +233,8 @@ def annotation_update(
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     if "label" in changes:
-        current.label = label_resolve(changes["label"])
+        label = label_resolve(changes["label"])
+        current.label = label if label.pk == current.label_id else label_for_new_work(label)
     if "note" in changes:
         current.note = changes["note"] or ""
     if "evidence_url" in changes:

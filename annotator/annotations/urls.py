@@ -3,11 +3,13 @@
 from django.urls import path
 
 from annotator.annotations import views
+from annotator.annotations.label_styles import label_stylesheet
 
 doc = "documents/<int:document_id>/"
 
 urlpatterns = [
     path("", views.queue, name="annotator-queue"),
+    path("labels.css", label_stylesheet, name="annotator-label-css"),
     path(doc, views.document_detail, name="annotator-document"),
     path(doc + "changes/", views.document_changes, name="annotator-document-changes"),
     path(doc + "done/", views.document_done, name="annotator-document-done"),
@@ -21,6 +23,11 @@ urlpatterns = [
         doc + "annotations/<int:annotation_id>/delete/",
         views.annotation_remove,
         name="annotator-annotation-delete",
+    ),
+    path(
+        doc + "annotations/<int:annotation_id>/reshape/",
+        views.annotation_reshape,
+        name="annotator-annotation-reshape",
     ),
     path(
         doc + "annotations/<int:annotation_id>/restore/",

@@ -1,6 +1,7 @@
 """Reviewer pages and htmx partials: the queue and the document page. Thin: selectors read,
-services write, templates render. Every htmx write answers with the #workspace fragment
-(status bar, messages, text and sidebar), so text and sidebar never disagree."""
+services write, templates render. An htmx write answers with what it changed (the touched
+paragraphs, sidebar rows, counts and the message, as out-of-band swaps: annotations.workspace);
+a conflict or a poll answers with the whole #workspace."""
 
 from __future__ import annotations
 
@@ -13,31 +14,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from annotator.anchoring.selectors import anchoring_counts
 from annotator.annotations.forms import (
     AnnotationEditForm,
     AnnotationForm,
+    ReshapeForm,
     VersionForm,
     error_text,
     form_errors_text,
 )
-from annotator.annotations.highlights import (
-    AnnotationRow,
-    SuggestionRow,
-    annotation_rows_html,
-    suggestion_rows_html,
-    text_html,
-)
+from annotator.annotations.highlights import annotation_rows_html
 from annotator.annotations.queue_selectors import (
     QUEUE_ORDERS,
     collection_progress,
     document_fingerprint,
-    document_next_for_user,
     queue_counts,
     queue_documents,
 )
@@ -45,8 +38,7 @@ from annotator.annotations.selectors import (
     annotation_for_user,
     annotation_list,
     document_for_user,
-    document_work_is_final,
-    label_list,
+    label_list_all,
 )
 from annotator.annotations.services import (
     AnnotationConflict,
@@ -57,24 +49,19 @@ from annotator.annotations.services import (
     annotation_restore,
     annotation_update,
 )
-from annotator.claims.selectors import claim_summaries
-from annotator.models import Annotation, Assignment, AssignmentStatus
-from annotator.permissions import can_annotate, can_change_annotation, is_lead
+from annotator.annotations.workspace import annotation_rows, changes_context, workspace_context
+from annotator.models import Annotation, AssignmentStatus
+from annotator.permissions import can_annotate
 from annotator.review.services import assignment_mark_done, assignment_start
-from annotator.suggestions.selectors import suggestion_pending_list
 from corpus.models import Document
 
 User = get_user_model()
 QUEUE_PAGE_SIZE = 25
-SIDEBAR_LIMIT = 200
 WORKSPACE = "annotations/document.html#workspace"
+WORKSPACE_RESPONSE = "annotations/_workspace_response.html"
+CHANGES = "annotations/_changes.html"
+MESSAGE = "annotations/_message.html"
 GONE = "Not saved: this annotation was deleted meanwhile."
-# The columns the page shows, in AnnotationRow / SuggestionRow order.
-ANNOTATION_FIELDS = (
-    "id", "start", "end", "quote", "label_id", "note", "evidence_url", "created_by_id",
-    f"created_by__{User.USERNAME_FIELD}", "origin", "version", "is_final",
-)  # fmt: skip
-SUGGESTION_FIELDS = ("id", "start", "end", "quote", "label_id", "score", "rationale", "suggester")
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -110,7 +97,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     )
     page = Paginator(documents, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queue_counts(user=request.user, document_ids=[d.pk for d in page])
-    labels = label_list()
+    labels = label_list_all()
     rows = [
         {
             "document": d,
@@ -137,82 +124,43 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 # Document page
 
 
-def workspace_context(
-    request: HttpRequest,
-    document: Document,
-    *,
-    show_all: bool = False,
-    assignment: Assignment | None = None,
-    **extra,
-) -> dict:
-    """The #workspace context. The sidebar lists at most SIDEBAR_LIMIT rows of each kind
-    unless `show_all` (thousands of rows make the page slow to parse; the text shows all)."""
-    user = request.user
-    labels = label_list()
-    by_id = {label.pk: label for label in labels}
-    # Plain rows, not models: 2,000 model instances (dates, JSON, users) cost ~50 ms.
-    annotations = [
-        AnnotationRow(pk, start, end, quote, by_id[label_id], *rest)
-        for pk, start, end, quote, label_id, *rest in annotation_list(
-            document=document, user=user
-        ).values_list(*ANNOTATION_FIELDS)
-    ]
-    suggestions = [
-        SuggestionRow(pk, start, end, quote, by_id[label_id], *rest)
-        for pk, start, end, quote, label_id, *rest in suggestion_pending_list(
-            document=document, user=user
-        ).values_list(*SUGGESTION_FIELDS)
-    ]
-    claims = claim_summaries(document=document)
-    for annotation in annotations:
-        annotation.can_change = can_change_annotation(user, annotation)
-        annotation.claim = claims.get(annotation.pk, "")
-        url = annotation.evidence_url
-        annotation.evidence_href = url if url.startswith(("http://", "https://")) else ""
-    if assignment is None:
-        assignment = Assignment.objects.filter(document=document, reviewer=user).first()
-    limit = None if show_all else SIDEBAR_LIMIT
-    return {
-        "document": document,
-        "labels": labels,
-        "annotations": annotations,
-        "suggestions": suggestions,
-        # text_html escapes every piece of document text and every attribute.
-        "text_html": mark_safe(
-            text_html(text=document.text, annotations=annotations, suggestions=suggestions)
-        ),
-        # Built in Python: a template loop over 2,000 rows costs ~0.5 s; markup mirrors it.
-        "annotation_rows": mark_safe(
-            annotation_rows_html(
-                document_id=document.pk,
-                annotations=annotations[:limit],
-                created=extra.get("created"),
-            )
-        ),
-        "suggestion_rows": mark_safe(
-            suggestion_rows_html(document_id=document.pk, suggestions=suggestions[:limit])
-        ),
-        "annotations_hidden": max(0, len(annotations) - (limit or len(annotations))),
-        "suggestions_hidden": max(0, len(suggestions) - (limit or len(suggestions))),
-        "assignment": assignment,
-        "is_done": assignment is not None and assignment.status == AssignmentStatus.DONE,
-        "is_final": document_work_is_final(document=document, user=user),
-        "next_document": document_next_for_user(document=document, user=user),
-        "fingerprint": document_fingerprint(document=document, user=user),
-        "to_review": anchoring_counts(user=user, document=document),
-        "can_recheck": bool(document.source_url) and is_lead(user),
-        **extra,
-    }
-
-
 def workspace_response(
     request: HttpRequest, document: Document, *, status: int = 200, **extra
 ) -> HttpResponse:
+    """The whole #workspace (state may differ from what the page shows: a conflict, a poll)."""
     if not request.htmx and status == 200:
         # A plain form post (no JavaScript): back to the page, which shows the result.
         return redirect("annotator-document", document.pk)
     context = workspace_context(request, document, **extra)
-    return render(request, WORKSPACE, context, status=status)
+    response = render(request, WORKSPACE_RESPONSE, context, status=status)
+    # Writes are sent with hx-swap="none"; a whole workspace replaces the old one.
+    return reswap(retarget(response, "#workspace"), "outerHTML")
+
+
+def changes_response(
+    request: HttpRequest,
+    document: Document,
+    *,
+    ranges: list[tuple[int, int]],
+    status: int = 200,
+    step: dict | None = None,
+    **extra,
+) -> HttpResponse:
+    """Only what a write changed, as out-of-band swaps (see annotations.workspace). `step`
+    tells the page's undo/redo what was done (an `annotation-step` event)."""
+    if not request.htmx and status == 200:
+        return redirect("annotator-document", document.pk)
+    context = changes_context(request, document, ranges=ranges, **extra)
+    response = render(request, CHANGES, context, status=status)
+    return trigger_client_event(response, "annotation-step", step) if step else response
+
+
+def message_response(request: HttpRequest, document: Document, *, status: int, error: str):
+    """A refused write: the message only (nothing on the page changed)."""
+    if not request.htmx:
+        return HttpResponse(error, status=status, content_type="text/plain; charset=utf-8")
+    context = {"document": document, "error": error}
+    return render(request, MESSAGE, context, status=status)
 
 
 @reviewer_required
@@ -255,17 +203,23 @@ def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(document_id=document_id, user=request.user)
     form = AnnotationForm(request.POST)
     if not form.is_valid():
-        return workspace_response(request, document, status=422, error=form_errors_text(form))
+        return message_response(request, document, status=422, error=form_errors_text(form))
     try:
         annotation = annotation_create(
             document=document, created_by=request.user, **form.cleaned_data
         )
     except AnnotationDuplicate as exc:
-        return workspace_response(request, document, status=409, error=exc.messages[0])
+        return message_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
-        return workspace_response(request, document, status=422, error=error_text(exc))
-    return workspace_response(
-        request, document, flash=f"Tagged {annotation.label.name}.", created=annotation.pk
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[(annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        flash=f"Tagged {annotation.label.name}: “{annotation.quote[:60]}”.",
+        step={"kind": "create", "id": annotation.pk},
+        created=annotation.pk,
     )
 
 
@@ -281,6 +235,8 @@ def _annotation_for_user(request: HttpRequest, document_id: int, annotation_id: 
 def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: int) -> HttpResponse:
     """GET: the inline edit form for one sidebar row. POST: save it (optimistic locking)."""
     document, annotation = _annotation_for_user(request, document_id, annotation_id)
+    if request.method != "POST" and request.GET.get("row"):
+        return HttpResponse(annotation_row_html(request, document, annotation.pk))
     if request.method != "POST":
         initial = {
             "version": annotation.version,
@@ -288,14 +244,23 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
             "note": annotation.note,
             "evidence_url": annotation.evidence_url,
         }
-        form = AnnotationEditForm(initial=initial, auto_id=f"edit-{annotation.pk}-%s")
+        form = AnnotationEditForm(
+            initial=initial, auto_id=f"edit-{annotation.pk}-%s", current_label=annotation.label
+        )
         return _edit_form(request, document, annotation, form)
-    form = AnnotationEditForm(request.POST, auto_id=f"edit-{annotation.pk}-%s")
+    form = AnnotationEditForm(
+        request.POST, auto_id=f"edit-{annotation.pk}-%s", current_label=annotation.label
+    )
     if not form.is_valid():
         return _edit_form(request, document, annotation, form, status=422)
     data = form.cleaned_data
+    before = {
+        "label": annotation.label.slug,
+        "note": annotation.note,
+        "evidence_url": annotation.evidence_url,
+    }
     try:
-        annotation_update(
+        annotation = annotation_update(
             annotation=annotation,
             user=request.user,
             version=data.pop("version"),
@@ -315,7 +280,79 @@ def annotation_edit(request: HtmxHttpRequest, document_id: int, annotation_id: i
     except ValidationError as exc:
         form.add_error(None, error_text(exc))
         return _edit_form(request, document, annotation, form, status=422)
-    return workspace_response(request, document, flash="Saved.")
+    return changes_response(
+        request,
+        document,
+        ranges=[(annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        flash="Saved.",
+        step={
+            "kind": "edit",
+            "id": annotation.pk,
+            "from": before,
+            "to": {k: data[k] for k in before if k in data},
+        },
+    )
+
+
+@reviewer_required
+@require_POST
+def annotation_reshape(
+    request: HtmxHttpRequest, document_id: int, annotation_id: int
+) -> HttpResponse:
+    """New start/end for an annotation (keyboard reshaping): quote recomputed, version checked,
+    history kept by annotation_update."""
+    document, annotation = _annotation_for_user(request, document_id, annotation_id)
+    form = ReshapeForm(request.POST)
+    if not form.is_valid():
+        return message_response(request, document, status=422, error=form_errors_text(form))
+    old = (annotation.start, annotation.end)
+    data = form.cleaned_data
+    try:
+        annotation = annotation_update(
+            annotation=annotation,
+            user=request.user,
+            version=data["version"],
+            start=data["start"],
+            end=data["end"],
+        )
+    except AnnotationConflict as exc:
+        message = (
+            f"Not changed: this annotation was changed meanwhile (now version "
+            f"{exc.current.version}, {exc.current.start}–{exc.current.end})."
+        )
+        return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        return workspace_response(request, document, status=409, error=GONE)
+    except AnnotationDuplicate as exc:
+        return message_response(request, document, status=409, error=exc.messages[0])
+    except ValidationError as exc:
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[old, (annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        flash=f"Now “{annotation.quote[:60]}” ({annotation.start}–{annotation.end}).",
+        step={
+            "kind": "reshape",
+            "id": annotation.pk,
+            "from": old,
+            "to": [annotation.start, annotation.end],
+        },
+    )
+
+
+def annotation_row_html(request: HttpRequest, document: Document, annotation_id: int) -> str:
+    """One sidebar row as the page shows it (the edit form's Cancel)."""
+    by_id = {label.pk: label for label in label_list_all()}
+    rows = annotation_rows(
+        annotation_list(document=document, user=request.user).filter(pk=annotation_id),
+        by_id=by_id,
+        user=request.user,
+        document=document,
+    )
+    return annotation_rows_html(document_id=document.pk, annotations=rows)
 
 
 def _edit_form(
@@ -350,10 +387,13 @@ def annotation_remove(
         return workspace_response(request, document, status=409, error=message)
     except AnnotationGone:
         return workspace_response(request, document, status=409, error=GONE)
-    return workspace_response(
+    return changes_response(
         request,
         document,
+        ranges=[(annotation.start, annotation.end)],
+        removed=[f"row-{annotation_id}"],
         flash=f"Deleted “{annotation.quote[:60]}”.",
+        step={"kind": "delete", "id": annotation_id},
         undo=annotation_id,
     )
 
@@ -368,9 +408,17 @@ def annotation_undelete(
     if record is None:
         return HttpResponse("No such deleted annotation.", status=404)
     try:
-        annotation_restore(annotation_id=annotation_id, user=request.user)
+        annotation = annotation_restore(annotation_id=annotation_id, user=request.user)
     except AnnotationDuplicate as exc:
-        return workspace_response(request, document, status=409, error=exc.messages[0])
+        return message_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
-        return workspace_response(request, document, status=422, error=error_text(exc))
-    return workspace_response(request, document, flash="Restored.")
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[(annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        flash="Restored.",
+        step={"kind": "restore", "id": annotation.pk},
+        created=annotation.pk,
+    )

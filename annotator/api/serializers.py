@@ -28,7 +28,7 @@ class CollectionSerializer(serializers.ModelSerializer):
 class LabelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Label
-        fields = ["slug", "name", "colour", "shortcut", "description", "order"]
+        fields = ["slug", "name", "colour", "badge", "shortcut", "description", "order", "archived"]
 
 
 DOCUMENT_LIST_FIELDS = [
@@ -174,7 +174,9 @@ class AnnotationInputSerializer(serializers.Serializer):
     document = serializers.IntegerField(min_value=1)
     start = serializers.IntegerField(min_value=0, help_text="Code point offset, inclusive.")
     end = serializers.IntegerField(min_value=1, help_text="Code point offset, exclusive.")
-    label = serializers.SlugField(help_text="Label slug: sourced, disputed or propaganda.")
+    label = serializers.SlugField(
+        help_text="A label's slug (see /api/labels/); not an archived one."
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
     evidence_url = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default=""

@@ -1,7 +1,8 @@
 """Labels and span annotations (with their history)."""
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -12,24 +13,104 @@ from corpus.models import Document
 http_url_validator = URLValidator(schemes=["http", "https"])
 
 
+# Okabe-Ito: eight colours told apart with the common forms of colour blindness.
+PALETTE = {
+    "#E69F00": "orange",
+    "#56B4E9": "sky blue",
+    "#009E73": "bluish green",
+    "#F0E442": "yellow",
+    "#0072B2": "blue",
+    "#D55E00": "vermillion",
+    "#CC79A7": "reddish purple",
+    "#000000": "black",
+}
+# Keys the document page uses for itself; a label's hotkey may be none of them.
+RESERVED_KEYS = {
+    "a": "accept the current suggestion",
+    "r": "reject the current suggestion",
+    "j": "next suggestion",
+    "k": "previous suggestion",
+    "n": "next document",
+    "?": "keyboard help",
+    "/": "search in the document",
+    "[": "reshape an annotation's start",
+    "]": "reshape an annotation's end",
+}
+colour_validator = RegexValidator(
+    r"^#[0-9A-Fa-f]{6}$", "Give a hex colour such as #0072B2 (# and six hex digits)."
+)
+
+
+def shortcut_validator(value: str) -> None:
+    if value.isspace():
+        raise ValidationError("A hotkey must be a visible key.")
+    use = RESERVED_KEYS.get(value.lower())
+    if use:
+        raise ValidationError(f"“{value}” is reserved: it is the key to {use}.")
+
+
 class Label(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
-    colour = models.CharField(max_length=7, help_text="Hex colour, e.g. #0072B2.")
-    shortcut = models.CharField(max_length=1, blank=True, help_text="Keyboard key, e.g. 1.")
+    colour = models.CharField(
+        max_length=7,
+        validators=[colour_validator],
+        help_text="Hex colour, e.g. #0072B2; the colour-blind-safe palette is offered.",
+    )
+    badge = models.CharField(
+        max_length=3,
+        help_text="Short text shown beside the colour (1-3 characters), unique among labels.",
+    )
+    shortcut = models.CharField(
+        max_length=1,
+        blank=True,
+        validators=[shortcut_validator],
+        help_text="Keyboard key, e.g. 4; not a reserved key (a r j k n ? / [ ]) nor another label's.",
+    )
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    archived = models.BooleanField(
+        default=False,
+        help_text="Hidden from new work, still shown on the annotations that use it.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["badge"], condition=~Q(badge=""), name="label_badge_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["shortcut"],
+                condition=Q(archived=False) & ~Q(shortcut=""),
+                name="label_shortcut_unique_among_active",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     @property
     def letter(self) -> str:
-        """A letter shown next to the colour, so labels never rely on colour alone."""
-        return self.name[:1].upper()
+        """The badge shown next to the colour, so labels never rely on colour alone."""
+        return self.badge or self.name[:1].upper()
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        others = Label.objects.exclude(pk=self.pk)
+        if self.badge and others.filter(badge__iexact=self.badge.strip()).exists():
+            taken = others.get(badge__iexact=self.badge.strip())
+            errors["badge"] = f"“{self.badge}” is already the badge of {taken.name}."
+        if self.shortcut and not self.archived:
+            taken = others.filter(archived=False, shortcut__iexact=self.shortcut).first()
+            if taken is not None:
+                errors["shortcut"] = f"“{self.shortcut}” is already the hotkey of {taken.name}."
+        if self.colour:
+            self.colour = self.colour.upper()
+        if errors:
+            raise ValidationError(errors)
 
 
 class Origin(models.TextChoices):

@@ -161,7 +161,7 @@ def suggestion_precision_table(*, user) -> list[dict]:
         suggestions.filter(status=SuggestionStatus.PENDING)
         .exclude(Exists(decisions.filter(suggestion=OuterRef("pk"))))
         .order_by()
-        .values("suggester", "label__slug", "label__name")
+        .values("suggester", "label__slug", "label__name", "label__badge")
         .annotate(n=Count("id"))
     )
     for row in undecided:
@@ -171,6 +171,7 @@ def suggestion_precision_table(*, user) -> list[dict]:
                 "suggester": row["suggester"],
                 "label__slug": row["label__slug"],
                 "label__name": row["label__name"],
+                "label__badge": row["label__badge"],
                 "accepted": 0,
                 "rejected": 0,
                 "decided": 0,
@@ -192,6 +193,7 @@ def suggestion_acceptance(*, decisions: QuerySet[SuggestionDecision]) -> list[di
             suggester=F("suggestion__suggester"),
             label__slug=F("suggestion__label__slug"),
             label__name=F("suggestion__label__name"),
+            label__badge=F("suggestion__label__badge"),
         )
         .annotate(
             accepted=Count("id", filter=Q(status=SuggestionStatus.ACCEPTED)),

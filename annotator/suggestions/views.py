@@ -15,7 +15,12 @@ from django_htmx.http import trigger_client_event
 from annotator.annotations.forms import error_text, form_errors_text
 from annotator.annotations.selectors import document_for_user
 from annotator.annotations.services import span_check
-from annotator.annotations.views import HtmxHttpRequest, reviewer_required, workspace_response
+from annotator.annotations.views import (
+    HtmxHttpRequest,
+    changes_response,
+    message_response,
+    reviewer_required,
+)
 from annotator.models import RunStatus, SuggesterModel, Suggestion, SuggestionRun
 from annotator.permissions import can_request_suggestions, is_lead
 from annotator.suggestions.decisions import suggestion_accept, suggestion_reject
@@ -129,7 +134,7 @@ def suggestion_accept_view(
     document, suggestion = _suggestion_for_user(request, document_id, suggestion_id)
     form = SuggestionAcceptForm(request.POST)
     if not form.is_valid():
-        return workspace_response(request, document, status=422, error=form_errors_text(form))
+        return message_response(request, document, status=422, error=form_errors_text(form))
     bounds = form.cleaned_data
     try:
         if bounds.get("start") is not None:
@@ -137,14 +142,22 @@ def suggestion_accept_view(
             span_check(
                 document=document, start=bounds["start"], end=bounds["end"], quote=bounds["quote"]
             )
-            suggestion_accept(
+            annotation = suggestion_accept(
                 suggestion=suggestion, user=request.user, start=bounds["start"], end=bounds["end"]
             )
         else:
-            suggestion_accept(suggestion=suggestion, user=request.user)
+            annotation = suggestion_accept(suggestion=suggestion, user=request.user)
     except ValidationError as exc:
-        return workspace_response(request, document, status=422, error=error_text(exc))
-    return workspace_response(request, document, flash="Suggestion accepted.")
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[(suggestion.start, suggestion.end), (annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        removed=[f"sug-row-{suggestion.pk}"],
+        flash="Suggestion accepted.",
+        created=annotation.pk,
+    )
 
 
 @reviewer_required
@@ -156,5 +169,11 @@ def suggestion_reject_view(
     try:
         suggestion_reject(suggestion=suggestion, user=request.user)
     except ValidationError as exc:
-        return workspace_response(request, document, status=422, error=error_text(exc))
-    return workspace_response(request, document, flash="Suggestion rejected.")
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[(suggestion.start, suggestion.end)],
+        removed=[f"sug-row-{suggestion.pk}"],
+        flash="Suggestion rejected.",
+    )

@@ -144,9 +144,20 @@
     lastSpan = span;
     if (span) {
       lastStart = span.start;
-      info("Selected " + (span.end - span.start) + " characters: press 1, 2 or 3.");
-    }
+      info("Selected " + (span.end - span.start) + " characters: press " + labelKeys() + ".");
+    } else info("");
   });
+
+  /** The labels' hotkeys as the toolbar offers them ("1, 2 or 3"). */
+  function labelKeys() {
+    const keys = Array.from(document.querySelectorAll(".label-btn[data-shortcut]"))
+      .map(function (b) {
+        return b.dataset.shortcut;
+      })
+      .filter(Boolean);
+    if (keys.length < 2) return keys.join("") || "a label button";
+    return keys.slice(0, -1).join(", ") + " or " + keys[keys.length - 1];
+  }
 
   function tag(label) {
     const form = document.getElementById("annotate-form");
@@ -211,9 +222,178 @@
     });
   }
 
+  // Mirrors RESERVED_KEYS in annotator/models/annotations.py.
+  const RESERVED = new Set(["a", "r", "j", "k", "n", "?", "/"]);
+
   function typing(target) {
     return target.closest && target.closest("input, textarea, select, [contenteditable]");
   }
+
+  // ---- Reshaping a focused annotation by keyboard ---------------------------------------
+
+  let reshapeEdge = "end";
+  let reshapeBusy = false;
+
+  function focusedAnnotation() {
+    const el = document.activeElement;
+    return el && el.matches && el.matches("#doc-text mark.ann[data-first][data-edit]") ? el : null;
+  }
+
+  /** The code point `cp` moved one character (or word) in `dir`; combining marks stay whole. */
+  function stepCp(text, cp, dir, word) {
+    let i = cpToU16(text, cp);
+    const step = function () {
+      if (dir > 0 && i < text.length) i += isLow(text, i + 1) ? 2 : 1;
+      else if (dir < 0 && i > 0) i -= isLow(text, i - 1) ? 2 : 1;
+    };
+    const w = function (k) {
+      return WORD.test(text[k]);
+    };
+    if (!word) step();
+    else if (dir > 0) {
+      while (i < text.length && !w(i)) step(); // to the next word, then over it
+      while (i < text.length && w(i)) step();
+    } else {
+      while (i > 0 && !w(i - 1)) step();
+      while (i > 0 && w(i - 1)) step();
+    }
+    while (i > 0 && i < text.length && MARK.test(text[i])) i += dir > 0 ? 1 : -1;
+    return u16ToCp(text, i);
+  }
+
+  const reshapeQueue = []; // key presses made while the previous step was being saved
+
+  function reshape(mark, dir, word) {
+    if (reshapeBusy) return reshapeQueue.push([dir, word]);
+    const text = textRoot().textContent;
+    let start = Number(mark.dataset.start);
+    let end = Number(mark.dataset.end);
+    if (reshapeEdge === "start") start = stepCp(text, start, dir, word);
+    else end = stepCp(text, end, dir, word);
+    if (start >= end) return info("A span needs at least one character.");
+    const workspace = document.getElementById("workspace");
+    const id = mark.dataset.a;
+    const url = workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + id + "/reshape/");
+    reshapeBusy = true;
+    htmx
+      .ajax("POST", url, {
+        source: workspace,
+        swap: "none",
+        values: { version: mark.dataset.version, start: start, end: end },
+      })
+      .then(function () {
+        // After the swaps have settled: focus the new highlight, then the next queued press.
+        setTimeout(function () {
+          reshapeBusy = false;
+          const fresh = document.getElementById("a-" + id);
+          if (fresh) fresh.focus({ preventScroll: true });
+          const next = reshapeQueue.shift();
+          if (fresh && next) reshape(fresh, next[0], next[1]);
+          else reshapeQueue.length = 0;
+        }, 40);
+      })
+      .catch(function () {
+        reshapeBusy = false;
+        reshapeQueue.length = 0;
+      });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    const mark = focusedAnnotation();
+    const arrow = event.altKey && event.shiftKey && (event.key === "ArrowLeft" || event.key === "ArrowRight");
+    const dir = event.key === "ArrowRight" ? 1 : -1;
+    if (arrow && !mark && reshapeBusy) {
+      // The highlight is being replaced by the saved one: this press applies to it next.
+      event.preventDefault();
+      return reshapeQueue.push([dir, event.ctrlKey]);
+    }
+    if (mark && arrow) {
+      event.preventDefault();
+      if (reshapeBusy) return reshapeQueue.push([dir, event.ctrlKey]);
+      return reshape(mark, dir, event.ctrlKey);
+    }
+    if (mark && (event.key === "[" || event.key === "]")) {
+      event.preventDefault();
+      reshapeEdge = event.key === "[" ? "start" : "end";
+      return info("Alt+Shift+←/→ now moves the " + reshapeEdge + " (with Ctrl: by word).");
+    }
+  });
+
+  // ---- Undo and redo (Ctrl+Z / Ctrl+Shift+Z): each step is a server call with the same checks
+
+  const undoStack = [];
+  const redoStack = [];
+  let replaying = false;
+  let lastStatus = 0;
+
+  document.addEventListener("annotation-step", function (event) {
+    if (replaying) return;
+    undoStack.push(event.detail);
+    redoStack.length = 0;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    lastStatus = event.detail.xhr ? event.detail.xhr.status : 0;
+  });
+
+  function versionOf(id) {
+    const mark = document.getElementById("a-" + id);
+    return mark ? mark.dataset.version : "";
+  }
+
+  /** The server call that undoes (back) or redoes (forward) a step: [action, values]. */
+  function callFor(step, back) {
+    const v = { version: versionOf(step.id) };
+    const bounds = back ? step.from : step.to;
+    switch (step.kind) {
+      case "create":
+      case "restore":
+        return back ? ["delete", v] : ["restore", {}];
+      case "delete":
+        return back ? ["restore", {}] : ["delete", v];
+      case "reshape":
+        return ["reshape", Object.assign(v, { start: bounds[0], end: bounds[1] })];
+      case "edit":
+        return ["edit", Object.assign(v, bounds)];
+    }
+    return null;
+  }
+
+  function replay(back) {
+    const from = back ? undoStack : redoStack;
+    const to = back ? redoStack : undoStack;
+    const step = from.pop();
+    if (!step) return info(back ? "Nothing to undo." : "Nothing to redo.");
+    const call = callFor(step, back);
+    const workspace = document.getElementById("workspace");
+    if (!call || !workspace) return;
+    const url = workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + step.id + "/" + call[0] + "/");
+    replaying = true;
+    htmx
+      .ajax("POST", url, { source: workspace, swap: "none", values: call[1] })
+      .then(function () {
+        if (lastStatus === 200) to.push(step);
+        else from.length = 0; // the page was out of date: the server's answer shows it now
+      })
+      .finally(function () {
+        replaying = false;
+      });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || typing(event.target) || !textRoot()) return;
+    const key = event.key.toLowerCase();
+    if (key === "z" || key === "y") {
+      event.preventDefault();
+      replay(key === "z" && !event.shiftKey);
+    }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("#doc-text mark.ann[data-first][data-edit]")) {
+      info("Alt+Shift+←/→ moves the " + reshapeEdge + " ([ start, ] end; Ctrl: by word).");
+    }
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
@@ -221,7 +401,10 @@
     if (document.body.classList.contains("page-queue")) return queueKeys(event);
     if (!textRoot()) return;
     const key = event.key;
-    const labelBtn = document.querySelector('.label-btn[data-shortcut="' + CSS.escape(key) + '"]');
+    // The page's own keys come first: a label can never take them (the server refuses it too).
+    const labelBtn = RESERVED.has(key.toLowerCase())
+      ? null
+      : document.querySelector('.label-btn[data-shortcut="' + CSS.escape(key) + '"]');
     if (labelBtn) {
       event.preventDefault();
       tag(labelBtn.dataset.label);
@@ -253,7 +436,49 @@
     if (button.classList.contains("sug-accept")) return sugDecide("accept", button.dataset.s);
     if (button.classList.contains("sug-reject")) return sugDecide("reject", button.dataset.s);
     const values = button.dataset.version ? { version: button.dataset.version } : {};
-    return htmx.ajax("POST", url, { source: button, target: "#workspace", swap: "outerHTML", values: values });
+    if (button.classList.contains("delete")) keepFocusAfterRemoving(button.closest("li"));
+    return htmx.ajax("POST", url, { source: button, swap: "none", values: values });
+  }
+
+  // After a delete, keyboard focus goes to the next row (else the previous, else the heading),
+  // never to the page body.
+  let focusAfter = null;
+  function keepFocusAfterRemoving(row) {
+    if (!row) return;
+    const next = row.nextElementSibling || row.previousElementSibling;
+    focusAfter = next && next.id ? "#" + next.id + " a" : "#ann-heading";
+  }
+
+  /** Rows a write sent (#sidebar-incoming): replace their namesakes or insert in text order. */
+  function applyIncoming() {
+    const box = document.getElementById("sidebar-incoming");
+    if (!box || !box.firstElementChild) return;
+    const rows = Array.from(box.children);
+    box.replaceChildren(); // detached first, so getElementById finds the page's own rows
+    rows.forEach(function (row) {
+      if (row.dataset.remove) {
+        const gone = document.getElementById(row.dataset.remove);
+        if (gone) gone.remove();
+        return;
+      }
+      const old = document.getElementById(row.id);
+      if (old) return old.replaceWith(row);
+      const list = document.getElementById(row.classList.contains("sug-row") ? "sug-list" : "ann-list");
+      if (!list) return;
+      const key = [Number(row.dataset.start), Number(row.dataset.end), Number(row.id.replace(/\D+/g, ""))];
+      const before = Array.from(list.children).find(function (other) {
+        const k = [Number(other.dataset.start), Number(other.dataset.end), Number(other.id.replace(/\D+/g, ""))];
+        return k[0] > key[0] || (k[0] === key[0] && (k[1] > key[1] || (k[1] === key[1] && k[2] > key[2])));
+      });
+      // A capped list shows the first rows only: a row past its end stays out.
+      if (before) list.insertBefore(row, before);
+      else if (!list.dataset.capped) list.appendChild(row);
+    });
+    if (focusAfter) {
+      const target = document.querySelector(focusAfter) || document.getElementById("ann-heading");
+      focusAfter = null;
+      if (target) target.focus({ preventScroll: false });
+    }
   }
 
   /** Accept or reject suggestion `id`; an accept sends the selection when it adjusts the span. */
@@ -272,7 +497,7 @@
       values.end = span.end;
       values.quote = span.quote;
     }
-    htmx.ajax("POST", url, { source: workspace, target: "#workspace", swap: "outerHTML", values: values });
+    htmx.ajax("POST", url, { source: workspace, swap: "none", values: values });
   }
 
   // Chrome starts no selection when a drag begins on the first character of a focusable
@@ -363,14 +588,29 @@
     const elt = event.detail.elt;
     const status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (elt.id === "annotate-form" && status === 200) {
-      elt.reset();
+      const search = document.getElementById("doc-search");
+      const phrase = search ? search.value : "";
+      elt.reset(); // the note and evidence go; the search phrase stays
+      if (search) search.value = phrase;
       lastSpan = null;
       window.getSelection().removeAllRanges();
       info("");
     }
   });
 
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "sidebar-incoming") applyIncoming();
+  });
+
   document.addEventListener("htmx:afterSettle", function () {
+    applyIncoming();
+    const search = document.getElementById("doc-search");
+    if (search && search.value.trim() && textRoot()) {
+      // Swapped paragraphs hold new text nodes: find the matches again.
+      matches = findRanges(search.value.trim());
+      matchAt = Math.min(matchAt, matches.length - 1);
+      showMatches();
+    }
     const snap = document.getElementById("snap-words");
     if (snap) snap.checked = localStorage.getItem("snapWords") === "1";
     if (currentSug) {
@@ -396,6 +636,83 @@
     if (box) {
       box.textContent = "Could not reach the server; your last change was not saved.";
       box.hidden = false;
+    }
+  });
+
+  // ---- Search in the document (/): matches highlighted without touching the DOM --------
+
+  let matches = [];
+  let matchAt = -1;
+
+  function searchInfo(message) {
+    const el = document.getElementById("search-info");
+    if (el) el.textContent = message;
+  }
+
+  /** Ranges of every case-insensitive occurrence of `phrase` in the text. */
+  function findRanges(phrase) {
+    const root = textRoot();
+    const text = root.textContent.toLowerCase();
+    const needle = phrase.toLowerCase();
+    const found = [];
+    for (let i = text.indexOf(needle); needle && i >= 0; i = text.indexOf(needle, i + needle.length)) {
+      const a = u16ToDom(root, i);
+      const b = u16ToDom(root, i + needle.length);
+      const range = document.createRange();
+      range.setStart(a.node, a.offset);
+      range.setEnd(b.node, b.offset);
+      found.push(range);
+    }
+    return found;
+  }
+
+  function showMatches() {
+    if (!window.CSS || !CSS.highlights) return;
+    CSS.highlights.set("search", new Highlight(...matches));
+    if (matchAt >= 0) CSS.highlights.set("search-current", new Highlight(matches[matchAt]));
+    else CSS.highlights.delete("search-current");
+  }
+
+  /** Select match `matchAt` in the text, so a label's key tags it. */
+  function selectMatch() {
+    const range = matches[matchAt];
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range.cloneRange());
+    range.startContainer.parentElement.scrollIntoView({ block: "center" });
+    searchInfo("Match " + (matchAt + 1) + " of " + matches.length + ": press a label's key to tag it.");
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "doc-search") return;
+    matches = findRanges(event.target.value.trim());
+    matchAt = -1;
+    showMatches();
+    searchInfo(event.target.value.trim() ? matches.length + " matches" : "");
+  });
+
+  document.addEventListener("keydown", function (event) {
+    const input = document.getElementById("doc-search");
+    if (!input) return;
+    if (event.target === input && event.key === "Enter") {
+      event.preventDefault();
+      // Found again each time: a write may have swapped the paragraphs (new text nodes).
+      matches = findRanges(input.value.trim());
+      if (!matches.length) return searchInfo("No match.");
+      matchAt = (matchAt + (event.shiftKey ? -1 : 1) + matches.length) % matches.length;
+      showMatches();
+      input.blur(); // the keys now act on the text: a label's key tags the selected match
+      selectMatch();
+    } else if (event.target === input && event.key === "Escape") {
+      input.value = "";
+      matches = [];
+      showMatches();
+      searchInfo("");
+      input.blur();
+    } else if (event.key === "/" && !typing(event.target) && !event.ctrlKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+      input.select();
     }
   });
 

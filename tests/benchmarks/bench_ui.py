@@ -8,7 +8,11 @@ PostgreSQL named by DATABASE_URL, as test_<name>), then prints:
   p50/p95 through Django's test client (target p95 <= 100 ms), SQL queries, HTML size;
 - the same page in headless chromium: load event p50/max (target <= 1 s);
 - creating an annotation on a 5,000-character document with 50 annotations, including the
-  returned fragments: server time p50/p95 (target p95 <= 30 ms).
+  returned fragments: server time p50/p95 (target p95 <= 30 ms);
+- tagging in the UI as the document fills up (issue 18): creating an annotation on the
+  100,000-character document holding 0 and then 999 annotations: p50, response size, the
+  ratio (target within 10 %, p50 under 25 ms);
+- in chromium, key press to highlight on the big page: p50/p95 (target p95 < 100 ms).
 """
 
 from __future__ import annotations
@@ -183,6 +187,101 @@ def bench_create(client: Client, document, runs: int) -> None:
     )
 
 
+def _create_times(client: Client, document, runs: int, seed: int) -> tuple[list, int]:
+    """Create `runs` annotations one by one (each removed again), after one warm-up."""
+    from annotator.models import Annotation
+
+    url = f"/documents/{document.pk}/annotations/"
+    times, size = [], 0
+    for i, (start, end) in enumerate(spans(document.text, runs + 1, seed)):
+        data = {"start": start, "end": end, "quote": document.text[start:end], "label": "sourced"}
+        t0 = time.perf_counter()
+        response = client.post(url, data, HTTP_HX_REQUEST="true")
+        elapsed = (time.perf_counter() - t0) * 1000
+        assert response.status_code in (200, 409), response.content[:300]
+        if response.status_code == 200:
+            size = len(response.content)
+            Annotation.objects.filter(pk=Annotation.objects.latest("id").pk).delete()
+        if i:
+            times.append(elapsed)
+    return times, size
+
+
+def bench_create_growth(client: Client, document, user, runs: int) -> None:
+    from annotator.models import Annotation
+
+    Annotation.objects.filter(document=document).delete()
+    first, first_size = _create_times(client, document, runs, seed=5)
+    fill(document, annotations=999, suggestions=0, user=user)
+    last, last_size = _create_times(client, document, runs, seed=6)
+    a, b = statistics.median(first), statistics.median(last)
+    print(
+        f"UI tag on the 100,000-char document: span 1 p50 {a:.1f} ms ({first_size / 1024:.1f} "
+        f"KiB answer), span 1,000 p50 {b:.1f} ms ({last_size / 1024:.1f} KiB); ratio "
+        f"{b / a:.2f} (target within 10 %, p50 < 25 ms)"
+    )
+
+
+def bench_key_to_highlight(page, runs: int) -> None:
+    """Key press to the new highlight in the DOM, timed inside the page."""
+    page.evaluate(
+        """() => {
+          window.__keyTimes = [];
+          document.addEventListener('keydown', () => { window.__t0 = performance.now(); }, true);
+          new MutationObserver(() => {
+            if (window.__t0) {
+              const known = window.__known || new Set();
+              for (const m of document.querySelectorAll('#doc-text mark.ann[data-first]')) {
+                if (!known.has(m.id)) {
+                  window.__keyTimes.push(performance.now() - window.__t0);
+                  window.__t0 = 0;
+                  break;
+                }
+              }
+            }
+          }).observe(document.body, {childList: true, subtree: true});
+        }"""
+    )
+    text_len = page.evaluate("document.getElementById('doc-text').textContent.length")
+    rng = random.Random(9)
+    for _ in range(runs):
+        at = rng.randrange(0, text_len - 60)
+        page.evaluate(
+            """([at]) => {
+              window.__known = new Set(Array.from(
+                document.querySelectorAll('#doc-text mark.ann[data-first]'), m => m.id));
+              const root = document.getElementById('doc-text');
+              const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+              let seen = 0, node, a = null, b = null;
+              while ((node = walker.nextNode())) {
+                const len = node.data.length;
+                if (!a && at < seen + len) a = [node, at - seen];
+                if (!b && at + 40 < seen + len) { b = [node, at + 40 - seen]; break; }
+                seen += len;
+              }
+              const range = document.createRange();
+              range.setStart(a[0], a[1]);
+              range.setEnd(b[0], b[1]);
+              getSelection().removeAllRanges();
+              getSelection().addRange(range);
+            }""",
+            [at],
+        )
+        count = len(page.evaluate("window.__keyTimes"))
+        page.keyboard.press("2")
+        deadline = time.monotonic() + 10
+        # (wait_for_function evaluates a string: the page's CSP forbids that)
+        while len(page.evaluate("window.__keyTimes")) <= count and time.monotonic() < deadline:
+            page.wait_for_timeout(5)
+        page.wait_for_timeout(50)
+    times = page.evaluate("window.__keyTimes")
+    p50, p95 = pct(times)
+    print(
+        f"key press to highlight in chromium (100,000 chars, 1,000+ annotations): "
+        f"p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(times)} tags (target p95 < 100 ms)"
+    )
+
+
 def bench_browser(url_path: str, runs: int) -> None:
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
@@ -214,6 +313,7 @@ def bench_browser(url_path: str, runs: int) -> None:
                 )
             loads = loads[1:]
             marks = page.locator("#doc-text mark").count()
+            bench_key_to_highlight(page, max(runs * 4, 20))
             browser.close()
         print(
             f"document page in chromium: load event p50 {statistics.median(loads):.0f} ms, "
@@ -254,6 +354,10 @@ def main() -> None:
         )
         bench_page(client, f"/documents/{big.pk}/", options.runs)
         bench_create(client, small, options.runs)
+        growth = Document.objects.create(
+            collection=collection, title="Growth", text=text_of(100_000, 3)
+        )
+        bench_create_growth(client, growth, user, options.runs)
         if not options.no_browser:
             bench_browser(f"/documents/{big.pk}/", options.browser_runs)
     finally:

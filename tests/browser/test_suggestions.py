@@ -1,6 +1,8 @@
 """Journey: review suggestions with the keyboard (j, a, r, adjusted bounds), see others' work
 arrive without a reload, mark the document done and find it in the queue."""
 
+from playwright.sync_api import expect
+
 from annotator.models import Annotation, Assignment, Suggestion
 from tests.browser.conftest import BROWSER, PASSWORD, screenshot
 from tests.factories import (
@@ -69,7 +71,7 @@ def test_accept_reject_and_adjust_suggestions(page, login, problems):
     page.locator("#doc-text mark.ann.l-sourced").wait_for(timeout=12_000)
 
     page.click("#mark-done")
-    page.locator(".flash.ok").wait_for()
+    expect(page.locator("#flash .flash.ok")).to_have_text("Marked done.")
     assert Assignment.objects.get(document=document, reviewer=reviewer).status == "done"
     page.keyboard.press("n")
     page.wait_for_url(f"**/documents/{next_one.pk}/")

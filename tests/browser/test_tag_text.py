@@ -41,7 +41,7 @@ def test_tag_with_mouse_and_keyboard(page, login, problems):
     mark = page.locator("#doc-text mark.ann.l-sourced")
     mark.first.wait_for()
     assert "".join(mark.all_text_contents()) == "according to the defence ministry"
-    assert page.locator(".ann-list .ann-row").count() == 1
+    expect(page.locator(".ann-list .ann-row")).to_have_count(1)
 
     # overlapping: the whole first sentence, tagged disputed, nests around the first span
     select_phrase(page, "Troops crossed the border at dawn, according to the defence ministry.")
@@ -51,7 +51,7 @@ def test_tag_with_mouse_and_keyboard(page, login, problems):
     nested = page.locator("#doc-text mark.ann > mark.ann")
     assert nested.count() == 1 and nested.text_content() == "according to the defence ministry"
     expect(page.locator("#doc-text mark.lane-1")).to_have_count(1)
-    assert page.locator(".ann-list .ann-row").count() == 2
+    expect(page.locator(".ann-list .ann-row")).to_have_count(2)
 
     # a selection that starts and ends inside existing highlights, with the label button
     select_phrase(page, "dawn, according")
@@ -60,7 +60,7 @@ def test_tag_with_mouse_and_keyboard(page, login, problems):
 
     page.reload()
     page.wait_for_selector("#doc-text mark.l-propaganda")
-    assert page.locator(".ann-list .ann-row").count() == 3
+    expect(page.locator(".ann-list .ann-row")).to_have_count(3)
     quotes = set(Annotation.objects.values_list("label__slug", "quote", "start", "end"))
     start = ARTICLE.index("according")
     assert quotes == {

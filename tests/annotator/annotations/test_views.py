@@ -134,7 +134,10 @@ def test_document_text_is_escaped_and_faithful(rita):
     html = rita.get(doc_url(document)).content.decode()
     assert "<script>alert(1)</script>" not in html
     body = re.search(r'<div id="doc-text"[^>]*>(.*?)</div>', html, re.S).group(1)
-    assert body == "&lt;script&gt;alert(1)&lt;/script&gt;\n\n  two  spaces &amp; more"
+    assert body == (
+        '<span class="para" id="p-0">&lt;script&gt;alert(1)&lt;/script&gt;\n\n</span>'
+        '<span class="para" id="p-27">  two  spaces &amp; more</span>'
+    )
 
 
 def test_notes_and_titles_are_escaped(rita, reviewer):
@@ -240,8 +243,61 @@ def test_create_annotation_returns_text_and_sidebar(rita, reviewer, document):
     assert annotation.quote == "according to Reuters"
     assert annotation.created_by == reviewer and annotation.note == "wire"
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="workspace"')
+    assert html.lstrip().startswith('<span hx-swap-oob="true" class="para" id="p-0">')
     assert f'id="a-{annotation.pk}"' in html and f'id="row-{annotation.pk}"' in html
+    assert 'id="workspace"' not in html and 'id="flash" hx-swap-oob="innerHTML"' in html
+    assert '<span id="ann-count" class="muted" hx-swap-oob="true">(1)</span>' in html
+
+
+def _paragraphs_with_spans(reviewer, n: int):
+    """A document of 50 paragraphs; `n` annotations spread over its first 49."""
+    document = DocumentFactory(text="".join(f"Paragraph {i:02} says a thing.\n" for i in range(50)))
+    for i in range(n):
+        start = document.text.index(f"Paragraph {i % 49:02}") + (i // 49) % 10
+        AnnotationFactory(document=document, created_by=reviewer, start=start, end=start + 9)
+    return document
+
+
+def test_write_answers_with_what_changed_whatever_the_number_of_spans(
+    rita, reviewer, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    answers, queries = [], []
+    for n in (1, 300):
+        document = _paragraphs_with_spans(reviewer, n)
+        rita.get(doc_url(document))  # the assignment exists
+        phrase = "Paragraph 49 says"  # the last paragraph holds no annotation yet
+        with CaptureQueriesContext(connection) as captured:
+            response = rita.post(
+                add_url(document), {**span(document, phrase), "label": "sourced"}, **HX
+            )
+        assert response.status_code == 200
+        html = response.content.decode()
+        last = document.text.index("Paragraph 49")
+        assert html.count('class="para"') == 1 and f'id="p-{last}"' in html
+        assert html.count('class="ann-row') == 1
+        answers.append(len(html))
+        queries.append(len(captured.captured_queries))
+    assert queries[0] == queries[1]
+    # Only digits differ (counts, ids, the poll's fingerprint): not 299 more highlights or rows.
+    assert abs(answers[0] - answers[1]) <= 40, answers
+
+
+def test_write_re_renders_every_paragraph_an_overlapping_span_touches(rita, reviewer):
+    document = DocumentFactory(text="One two three.\nFour five six.\nSeven.")
+    AnnotationFactory(document=document, created_by=reviewer, start=4, end=20)  # lines 1-2
+    rita.get(doc_url(document))
+    response = rita.post(
+        add_url(document), {**span(document, "two three.\nFour"), "label": "disputed"}, **HX
+    )
+    html = response.content.decode()
+    assert 'id="p-0"' in html and 'id="p-15"' in html and 'id="p-30"' not in html
+    # both spans show in both paragraphs, cut at the line break
+    first, second = html.split('id="p-15"')
+    assert "l-disputed" in first and "l-sourced" in first
+    assert "l-disputed" in second and "l-sourced" in second
 
 
 def test_create_with_emoji_offsets_in_code_points(rita):
@@ -455,6 +511,24 @@ def test_text_html_keeps_text_and_marks_every_span(reviewer, document):
     assert html.count(f'data-s="{suggestion.pk}"') == 2
 
 
+def test_paragraphs_cut_spans_at_their_edges_and_keep_the_text():
+    from annotator.annotations.highlights import AnnotationRow, paragraph_starts, paragraphs_html
+
+    text = "First line.\n\nSecond line.\nThird."
+    assert paragraph_starts(text) == [0, 13, 26]
+    label = type("L", (), {"slug": "sourced", "letter": "S", "name": "Sourced"})()
+    across = AnnotationRow(7, 6, 19, text[6:19], label, "", "", 1, "rita", "manual", 1, False)
+    parts = paragraphs_html(text=text, annotations=[across])
+    assert [re.sub(r"<[^>]+>", "", html) for html in parts.values()] == [
+        "First line.\n\n",
+        "Second line.\n",
+        "Third.",
+    ]
+    assert 'id="a-7"' in parts[0] and 'data-a="7"' in parts[1] and 'id="a-7"' not in parts[1]
+    assert "mark" not in parts[2]
+    assert paragraphs_html(text=text, annotations=[across], only=[1]) == {1: parts[1]}
+
+
 def test_another_user_cannot_see_assigned_only_document_queue(client, db):
     user = UserFactory(username="walter", role="reviewer")
     DocumentFactory(title="Secret", collection=CollectionFactory(slug="s", assigned_only=True))
@@ -463,9 +537,9 @@ def test_another_user_cannot_see_assigned_only_document_queue(client, db):
 
 
 def test_long_sidebars_are_capped_until_show_all(rita, reviewer, monkeypatch):
-    from annotator.annotations import views
+    from annotator.annotations import workspace
 
-    monkeypatch.setattr(views, "SIDEBAR_LIMIT", 3)
+    monkeypatch.setattr(workspace, "SIDEBAR_LIMIT", 3)
     document = DocumentFactory(text="word " * 100)
     for i in range(5):
         AnnotationFactory(document=document, created_by=reviewer, start=i * 5, end=i * 5 + 4)
@@ -484,3 +558,43 @@ def test_user_without_a_role_gets_403(client, outsider, document):
     data = {**span(document, "Officials"), "label": "sourced"}
     assert client.post(add_url(document), data, **HX).status_code == 403
     assert not Annotation.objects.exists()
+
+
+# Reshaping
+
+
+def reshape_url(annotation):
+    return reverse("annotator-annotation-reshape", args=[annotation.document_id, annotation.pk])
+
+
+def test_reshape_recomputes_the_quote_checks_the_version_and_keeps_history(
+    rita, reviewer, document
+):
+    start = document.text.index("according")
+    annotation = AnnotationFactory(
+        document=document, created_by=reviewer, start=start, end=start + 9
+    )
+    data = {"version": 1, "start": start, "end": start + 12, "quote": "ignored"}
+    response = rita.post(reshape_url(annotation), data, **HX)
+    assert response.status_code == 200
+    annotation.refresh_from_db()
+    assert (annotation.quote, annotation.version) == ("according to", 2)
+    assert f'id="row-{annotation.pk}"' in response.content.decode()
+    assert [h.quote for h in annotation.history.order_by("history_id")] == [
+        "according",
+        "according to",
+    ]
+    stale = rita.post(
+        reshape_url(annotation), {"version": 1, "start": start, "end": start + 3}, **HX
+    )
+    assert stale.status_code == 409 and "changed meanwhile" in stale.content.decode()
+    outside = {"version": 2, "start": start, "end": len(document.text) + 5}
+    assert rita.post(reshape_url(annotation), outside, **HX).status_code == 422
+    annotation.refresh_from_db()
+    assert annotation.quote == "according to"
+
+
+def test_reshape_of_another_reviewers_annotation_is_403(rita, other_reviewer, document):
+    annotation = AnnotationFactory(document=document, created_by=other_reviewer, start=0, end=6)
+    data = {"version": 1, "start": 0, "end": 8}
+    assert rita.post(reshape_url(annotation), data, **HX).status_code == 403

@@ -12,4 +12,4 @@ TRANSPORT_ALIASES["sqla"] = TRANSPORT_ALIASES["sqlalchemy"] = "annotator.broker:
 app = Celery("annotator")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each capability keeps its tasks in its own tasks module (annotator/enqueue.py names them).
-app.autodiscover_tasks(["annotator.suggestions", "annotator.review"])
+app.autodiscover_tasks(["annotator.suggestions", "annotator.review", "annotator.events"])

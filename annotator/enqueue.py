@@ -14,6 +14,10 @@ SUGGESTIONS_CREATE = "annotator.tasks.suggestions_create"
 SUGGESTIONS_RUN = "annotator.tasks.suggestions_run"
 SUGGESTIONS_TRAIN = "annotator.tasks.suggestions_train"
 AGREEMENT_REPORT_REFRESH = "annotator.review_tasks.agreement_report_refresh"
+EVENTS_DISPATCH = "annotator.events.dispatch"
+EVENTS_SWEEP = "annotator.events.sweep"
+WEBHOOK_DELIVERY_SEND_AGAIN = "annotator.events.webhook_delivery_send_again"
+WEBHOOK_TEST_SEND = "annotator.events.webhook_test_send"
 
 
 def task(name: str) -> Task:

@@ -65,3 +65,8 @@ def can_view_reviewer_stats(user: AbstractBaseUser | AnonymousUser, reviewer) ->
 def can_annotate(user: AbstractBaseUser | AnonymousUser) -> bool:
     """The reviewer UI (reading documents, annotating, deciding suggestions) needs a role."""
     return bool(user_roles(user))
+
+
+def can_manage_webhooks(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Leads (and admins) register webhook endpoints and see their deliveries."""
+    return is_lead(user)

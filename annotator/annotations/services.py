@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from annotator.annotations.selectors import document_work_is_final
+from annotator.events.services import EventType, annotation_event
 from annotator.models import (
     Annotation,
     Label,
@@ -183,6 +184,7 @@ def annotation_create(
     _lock_document(document.pk)
     annotation_duplicate_check(annotation=annotation)
     annotation.save(force_insert=True)
+    annotation_event(EventType.ANNOTATION_CREATED, annotation, actor=created_by)
     return annotation
 
 
@@ -226,6 +228,7 @@ def annotation_update(
     # The row is locked, so a plain increment is safe (and history records the real number).
     current.version += 1
     current.save()
+    annotation_event(EventType.ANNOTATION_UPDATED, current, actor=user)
     return current
 
 
@@ -238,6 +241,7 @@ def annotation_delete(*, annotation: Annotation, user, version: int | None = Non
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     current._change_reason = "deleted"
+    annotation_event(EventType.ANNOTATION_DELETED, current, actor=user)
     current.delete()
 
 
@@ -275,4 +279,5 @@ def annotation_restore(*, annotation_id: int, user) -> Annotation:
             status=SuggestionStatus.ACCEPTED,
             annotation__isnull=True,
         ).update(annotation=annotation)
+    annotation_event(EventType.ANNOTATION_RESTORED, annotation, actor=user)
     return annotation

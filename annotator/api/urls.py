@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from annotator.api.annotations import AnnotationViewSet
 from annotator.api.collections import CollectionViewSet, LabelViewSet
 from annotator.api.documents import DocumentViewSet
+from annotator.api.events import EventListView
 from annotator.api.suggestions import SuggestionRunViewSet, SuggestionViewSet
 from annotator.api.transfer import AnnotationExportView, AnnotationImportView
 
@@ -19,6 +20,7 @@ router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("suggestion-runs", SuggestionRunViewSet, basename="suggestion-run")
 
 urlpatterns = [
+    path("events/", EventListView.as_view(), name="api-events"),
     path("export/annotations/", AnnotationExportView.as_view(), name="api-export-annotations"),
     path("import/annotations/", AnnotationImportView.as_view(), name="api-import-annotations"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

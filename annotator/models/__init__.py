@@ -10,6 +10,13 @@ from annotator.models.annotations import (
     Origin,
     http_url_validator,
 )
+from annotator.models.events import (
+    DeliveryStatus,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from annotator.models.review import AgreementReport, Assignment, AssignmentStatus
 from annotator.models.suggestions import (
     RunStatus,
@@ -27,6 +34,8 @@ __all__ = [
     "Assignment",
     "AssignmentStatus",
     "DeletedAnnotation",
+    "DeliveryStatus",
+    "Event",
     "Label",
     "Origin",
     "RunStatus",
@@ -36,5 +45,8 @@ __all__ = [
     "SuggestionRun",
     "SuggestionRunDocument",
     "SuggestionStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "http_url_validator",
 ]

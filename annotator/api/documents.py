@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotator.annotations.selectors import document_list_for_user
+from annotator.annotations.selectors import annotation_list, document_list_for_user
 from annotator.api.base import (
     HAS_ROLE,
     BodyLimitMixin,
@@ -20,21 +20,27 @@ from annotator.api.base import (
     ServiceUnavailable,
     flag,
     validation_detail,
+    with_etag,
 )
 from annotator.api.filters import DocumentFilter
 from annotator.api.serializers import (
+    AnnotationSerializer,
     DocumentCreateResultSerializer,
     DocumentInputSerializer,
     DocumentListSerializer,
     DocumentSerializer,
     DocumentUpdateSerializer,
     SuggestionRunSerializer,
+    SuggestionSerializer,
 )
+from annotator.suggestions.selectors import suggestion_pending_list_for_user
 from corpus.models import Collection, Document
 from corpus.services import collection_get_or_create, document_create, document_update
 from corpus.signals import documents_created
 
 # Documents
+
+INCLUDES = ("annotations", "suggestions")
 
 
 @extend_schema(
@@ -65,6 +71,42 @@ class DocumentViewSet(
         if self.action == "list" and not flag(self.request, "include_text"):
             return DocumentListSerializer
         return DocumentSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "include",
+                OpenApiTypes.STR,
+                description="Comma-separated: `annotations` (the ones you may see, blind review "
+                "respected, in text order) and/or `suggestions` (those still open to you).",
+            ),
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The ETag you read: 304 if nothing in the answer changed.",
+            ),
+        ]
+    )
+    def retrieve(self, request: Request, pk=None) -> Response:
+        """The document, and with ?include= everything needed to review it, in one call."""
+        includes = _includes(request)
+        document = self.get_object()
+        data = self.get_serializer(document).data
+        if "annotations" in includes:
+            annotations = annotation_list(document=document, user=request.user)
+            data["annotations"] = AnnotationSerializer(annotations, many=True).data
+        if "suggestions" in includes:
+            suggestions = suggestion_pending_list_for_user(document=document, user=request.user)
+            context = self.get_serializer_context()
+            data["suggestions"] = SuggestionSerializer(suggestions, many=True, context=context).data
+        return Response(data)
+
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action == "retrieve" and response.status_code == 200:
+            return with_etag(request, response)
+        return response
 
     @extend_schema(
         request=DocumentInputSerializer(many=True),
@@ -131,6 +173,16 @@ class DocumentViewSet(
         except DjangoValidationError as exc:
             raise ValidationError(validation_detail(exc)) from None
         return Response(SuggestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _includes(request: Request) -> set[str]:
+    names = {n.strip() for n in request.query_params.get("include", "").split(",") if n.strip()}
+    unknown = sorted(names - set(INCLUDES))
+    if unknown:
+        raise ValidationError(
+            {"include": f"Unknown {', '.join(unknown)}; use {' and/or '.join(INCLUDES)}."}
+        )
+    return names
 
 
 def _documents_created(documents: list) -> None:

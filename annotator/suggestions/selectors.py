@@ -82,6 +82,17 @@ def suggestion_list_for_user(*, user) -> QuerySet:
     )
 
 
+def suggestion_pending_list_for_user(*, document: Document, user) -> QuerySet:
+    """The API's shape of suggestion_pending_list: the document's suggestions still open to
+    the user, in text order, with what suggestion_list_for_user annotates."""
+    open_ids = suggestion_open_list(user=user).filter(document=document).values("id")
+    return (
+        suggestion_list_for_user(user=user)
+        .filter(document=document, id__in=open_ids)
+        .order_by("start", "end", "id")
+    )
+
+
 def suggestion_decision_list_for_user(*, user) -> QuerySet:
     """Decisions a user may see: a lead sees all; a reviewer their own, and others' outside
     blind review or on documents they marked done (the rule of annotation_list_for_user)."""

@@ -1,0 +1,230 @@
+"""GET /api/documents/{id}/?include=annotations,suggestions, its ETag, and cursor pages."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotator.models import Annotation, Assignment
+from annotator.suggestions.decisions import suggestion_reject
+from tests.factories import (
+    AnnotationFactory,
+    CollectionFactory,
+    DocumentFactory,
+    SuggestionFactory,
+    api_for,
+    label,
+)
+
+pytestmark = pytest.mark.django_db
+
+INCLUDE = "?include=annotations,suggestions"
+
+
+@pytest.fixture
+def api(reviewer):
+    return api_for(reviewer)
+
+
+def _url(document, query: str = INCLUDE) -> str:
+    return f"/api/documents/{document.pk}/{query}"
+
+
+# One call
+
+
+def test_include_gives_text_annotations_and_open_suggestions(api, reviewer, other_reviewer):
+    document = DocumentFactory()
+    late = AnnotationFactory(document=document, start=10, end=16, created_by=reviewer)
+    early = AnnotationFactory(document=document, start=0, end=6, created_by=other_reviewer)
+    open_one = SuggestionFactory(document=document, start=20, end=24)
+    closed = SuggestionFactory(document=document, start=30, end=34)
+    suggestion_reject(suggestion=closed, user=reviewer)
+
+    body = api.get(_url(document)).json()
+
+    assert body["text"] == document.text
+    assert [a["id"] for a in body["annotations"]] == [early.pk, late.pk]
+    assert body["annotations"][0]["quote"] == document.text[0:6]
+    assert [s["id"] for s in body["suggestions"]] == [open_one.pk]
+    assert body["suggestions"][0]["status"] == "pending"
+
+
+def test_without_include_nothing_is_added(api, document):
+    AnnotationFactory(document=document)
+    body = api.get(_url(document, "")).json()
+    assert "annotations" not in body and "suggestions" not in body
+    assert set(api.get(_url(document, "?include=annotations")).json()) >= {"text", "annotations"}
+
+
+def test_unknown_include_is_400_naming_it(api, document):
+    response = api.get(_url(document, "?include=annotations,comments"))
+    assert response.status_code == 400
+    assert "comments" in response.json()["include"]
+
+
+def test_blind_review_hides_others_until_done(api, reviewer, other_reviewer, lead):
+    blind = DocumentFactory(collection=CollectionFactory(slug="blind", blind_review=True))
+    mine = AnnotationFactory(document=blind, start=0, end=6, created_by=reviewer)
+    theirs = AnnotationFactory(document=blind, start=10, end=16, created_by=other_reviewer)
+    suggestion = SuggestionFactory(document=blind, start=20, end=24)
+    # Another reviewer's decision does not close it for me under blind review.
+    suggestion_reject(suggestion=suggestion, user=other_reviewer)
+
+    body = api.get(_url(blind)).json()
+    assert [a["id"] for a in body["annotations"]] == [mine.pk]
+    assert [s["id"] for s in body["suggestions"]] == [suggestion.pk]
+    assert body["suggestions"][0]["decisions"] == []
+
+    assert len(api_for(lead).get(_url(blind)).json()["annotations"]) == 2
+    Assignment.objects.create(document=blind, reviewer=reviewer, status="done")
+    body = api.get(_url(blind)).json()
+    assert [a["id"] for a in body["annotations"]] == [mine.pk, theirs.pk]
+
+
+def test_hidden_document_is_404_with_includes(api):
+    hidden = DocumentFactory(collection=CollectionFactory(slug="x", assigned_only=True))
+    AnnotationFactory(document=hidden)
+    assert api.get(_url(hidden)).status_code == 404
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("blind_review", [False, True])
+def test_one_call_read_query_count_is_constant(reviewer, other_reviewer, lead, blind_review):
+    collection = CollectionFactory(slug=f"c-{blind_review}", blind_review=blind_review)
+    small, large = DocumentFactory(collection=collection), DocumentFactory(collection=collection)
+    for document, count in ((small, 2), (large, 40)):
+        for start in range(count):
+            author = reviewer if start % 2 else other_reviewer
+            AnnotationFactory(document=document, start=start, end=start + 2, created_by=author)
+            suggestion = SuggestionFactory(document=document, start=start, end=start + 3)
+            if start % 3 == 0:
+                suggestion_reject(suggestion=suggestion, user=other_reviewer)
+    for user in (reviewer, lead):
+        client = api_for(user)
+        client.get(_url(small))  # token and throttle warm-up
+        few, many = _queries(client, _url(small)), _queries(client, _url(large))
+        assert few == many, user
+        assert many <= 9, user
+        assert len(client.get(_url(large)).json()["annotations"]) >= 20
+
+
+# ETag
+
+
+def test_unchanged_document_answers_304(api, document):
+    AnnotationFactory(document=document)
+    first = api.get(_url(document))
+    etag = first["ETag"]
+    assert etag.startswith('"') and "private" in first["Cache-Control"]
+
+    again = api.get(_url(document), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    assert api.get(_url(document), HTTP_IF_NONE_MATCH=f'"nope", W/{etag}').status_code == 304
+    assert api.get(_url(document), HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_etag_changes_with_anything_included(api, reviewer, other_reviewer, lead):
+    blind = DocumentFactory(collection=CollectionFactory(slug="blind", blind_review=True))
+    annotation = AnnotationFactory(document=blind, created_by=reviewer)
+    AnnotationFactory(document=blind, start=10, end=16, created_by=other_reviewer)
+    suggestion = SuggestionFactory(document=blind, start=20, end=24)
+    seen = {api.get(_url(blind))["ETag"]}
+    # The lead sees the other reviewer's span too: another body, another tag.
+    assert api_for(lead).get(_url(blind))["ETag"] not in seen
+
+    def changed() -> bool:
+        etag = api.get(_url(blind))["ETag"]
+        fresh = etag not in seen
+        seen.add(etag)
+        return fresh
+
+    Annotation.objects.filter(pk=annotation.pk).update(note="checked", version=2)
+    assert changed()
+    AnnotationFactory(document=blind, start=30, end=34, created_by=reviewer)
+    assert changed()
+    suggestion_reject(suggestion=suggestion, user=reviewer)
+    assert changed()
+    Assignment.objects.create(document=blind, reviewer=reviewer, status="done")
+    assert changed()  # the other reviewer's work is visible now
+    blind.title = "Renamed"
+    blind.save()
+    assert changed()
+    assert not changed()
+
+
+def test_etag_depends_on_the_includes(api, document):
+    AnnotationFactory(document=document)
+    plain = api.get(_url(document, ""))["ETag"]
+    included = api.get(_url(document))["ETag"]
+    assert plain != included
+    response = api.get(_url(document), HTTP_IF_NONE_MATCH=plain)
+    assert response.status_code == 200
+
+
+# Cursor pages
+
+
+def test_cursor_pages_walk_every_row_once_in_id_order(api, reviewer, document):
+    rows = [
+        AnnotationFactory(document=document, start=s, end=s + 2, created_by=reviewer)
+        for s in (9, 3, 5, 1, 7)
+    ]
+    url = f"/api/annotations/?document={document.pk}&cursor=&page_size=2"
+    seen, pages = [], 0
+    while url:
+        body = api.get(url).json()
+        assert "count" not in body
+        seen += [row["id"] for row in body["results"]]
+        pages += 1
+        if pages == 1:
+            # A row added meanwhile comes at the end, and nothing is repeated.
+            rows.append(AnnotationFactory(document=document, start=0, end=1, created_by=reviewer))
+        url = body["next"]
+    assert seen == sorted(row.pk for row in rows)
+    assert pages == 3
+
+
+def test_cursor_with_ordering_and_bad_cursor(api, reviewer, document):
+    for start in (4, 2, 0):
+        AnnotationFactory(document=document, start=start, end=start + 1, created_by=reviewer)
+    body = api.get("/api/annotations/?cursor=&ordering=start&page_size=2").json()
+    assert [row["start"] for row in body["results"]] == [0, 2]
+    assert [row["start"] for row in api.get(body["next"]).json()["results"]] == [4]
+    assert api.get("/api/annotations/?cursor=garbage").status_code == 404
+
+
+def test_page_size_is_the_clients_up_to_1000(api, reviewer, document):
+    Annotation.objects.bulk_create(
+        Annotation(
+            document=document,
+            start=i % 50,
+            end=i % 50 + 1,
+            quote=document.text[i % 50],
+            label=label("sourced"),
+            created_by=reviewer,
+        )
+        for i in range(1001)
+    )
+    numbered = api.get("/api/annotations/?page_size=5000").json()
+    assert numbered["count"] == 1001 and len(numbered["results"]) == 1000
+    assert len(api.get(numbered["next"]).json()["results"]) == 1
+    assert len(api.get("/api/annotations/?page_size=7").json()["results"]) == 7
+    assert len(api.get("/api/annotations/").json()["results"]) == 100
+    cursor = api.get("/api/annotations/?cursor=&page_size=1000").json()
+    assert len(cursor["results"]) == 1000 and cursor["next"]
+
+
+def test_other_lists_take_cursor_pages(api, reviewer, document):
+    for start in range(3):
+        SuggestionFactory(document=document, start=start, end=start + 2)
+    body = api.get("/api/suggestions/?cursor=&page_size=2").json()
+    assert len(body["results"]) == 2 and body["next"]
+    docs = api.get("/api/documents/?cursor=&page_size=1").json()
+    assert [d["id"] for d in docs["results"]] == [document.pk]

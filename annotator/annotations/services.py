@@ -93,7 +93,7 @@ def _lock_annotation(annotation_id: int) -> Annotation:
     # the blind-review rule), which every write in the collection would otherwise wait on.
     current = (
         Annotation.objects.select_for_update(of=("self", "document"))
-        .select_related("document__collection")
+        .select_related("document__collection", "label")
         .filter(pk=annotation_id)
         .first()
     )

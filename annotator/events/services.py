@@ -8,12 +8,15 @@ Payloads are versioned (Event.version) and carry ids; `EventType` lists every ty
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import TextChoices
+from django.utils import timezone
 
 from annotator.enqueue import EVENTS_DISPATCH, task
 from annotator.models import (
@@ -56,6 +59,24 @@ def _commit_order_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
 
 
+def _insert_locked(fields: dict[str, Any]) -> int | None:
+    """PostgreSQL: take the commit-order lock and insert in one statement (one round trip).
+    None when an event with the same key exists."""
+    columns = list(fields)
+    values = [
+        json.dumps(v, cls=DjangoJSONEncoder) if c == "payload" else v for c, v in fields.items()
+    ]
+    marks = ", ".join("%s::jsonb" if c == "payload" else "%s" for c in columns)
+    sql = (
+        f"INSERT INTO {Event._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {marks} FROM pg_advisory_xact_lock(%s) ON CONFLICT DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, _ADVISORY_LOCK])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _dispatch() -> None:
     try:
         # Nothing to queue (and no broker round trip) while no endpoint listens.
@@ -85,8 +106,8 @@ def record_event(
     """Record one event in the current transaction (capabilities call this for their changes).
 
     `owner` is whose work it is (blind review hides it like the work), `actor` who did it.
-    With `key`, an event already recorded under that key is not recorded again (and None
-    is returned).
+    With `key`, an event already recorded under that key is not recorded again (None then;
+    on SQLite always None for a keyed event).
     """
     if document is not None and collection is None:
         collection = getattr(document, "collection_id", None)
@@ -100,9 +121,13 @@ def record_event(
         "actor_id": getattr(actor, "pk", actor),
         "key": key,
     }
-    with transaction.atomic():
-        _commit_order_lock()
-        if key is None:
+    # No savepoint: the caller's transaction is the unit (one query per event on the path).
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            fields["created_at"] = timezone.now()
+            pk = _insert_locked(fields)
+            event = Event(pk=pk, **fields) if pk is not None else None
+        elif key is None:
             event = Event.objects.create(**fields)
         else:  # recorded once: a second call with the key does nothing
             Event.objects.bulk_create([Event(**fields)], ignore_conflicts=True)
@@ -116,7 +141,7 @@ def record_events(events: Iterable[Event]) -> int:
     events = list(events)
     if not events:
         return 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _commit_order_lock()
         Event.objects.bulk_create(events, batch_size=1000)
         _dispatch_after_commit()

@@ -390,8 +390,8 @@ def test_annotation_list_query_count_is_constant(
 def test_annotation_create_query_count(api, document, django_assert_max_num_queries):
     payload = {"document": document.pk, "start": 0, "end": 6, "label": "sourced"}
     # token+user, roles, document, label, document lock, duplicate check, insert, history
-    # insert (+ savepoints).
-    with django_assert_max_num_queries(11):
+    # insert (+ savepoints), event insert (annotator/events).
+    with django_assert_max_num_queries(12):
         response = api.post("/api/annotations/", payload, format="json")
     assert response.status_code == 201
 
@@ -568,8 +568,9 @@ def test_document_list_query_count_is_constant(api, django_assert_max_num_querie
 
 def test_patch_query_count(api, reviewer, document, django_assert_max_num_queries):
     annotation = AnnotationFactory(document=document, created_by=reviewer)
-    # token+user, roles, annotation, savepoint, lock+document, update, history, release.
-    with django_assert_max_num_queries(9):
+    # token+user, roles, annotation, savepoint, lock+document, update, history, event,
+    # release.
+    with django_assert_max_num_queries(10):
         response = api.patch(
             f"/api/annotations/{annotation.pk}/", {"note": "n", "version": 1}, format="json"
         )

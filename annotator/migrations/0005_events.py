@@ -5,6 +5,27 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def grant_webhook_permissions(apps, schema_editor):
+    """Leads (and admins) manage webhook endpoints and read deliveries and events."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("annotator")
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = models_module
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    codenames = [
+        f"{action}_webhookendpoint" for action in ("add", "change", "delete", "view")
+    ] + ["view_webhookdelivery", "view_webhookattempt", "view_event"]
+    permissions = Permission.objects.filter(
+        content_type__app_label="annotator", codename__in=codenames
+    )
+    for group in Group.objects.filter(name__in=["lead", "admin"]):
+        group.permissions.add(*permissions)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -104,4 +125,5 @@ class Migration(migrations.Migration):
             model_name='webhookdelivery',
             constraint=models.UniqueConstraint(fields=('endpoint', 'event'), name='delivery_unique'),
         ),
+        migrations.RunPython(grant_webhook_permissions, migrations.RunPython.noop),
     ]

@@ -67,6 +67,27 @@ def assignment_mark_done(
     return assignment
 
 
+@transaction.atomic
+def assignment_reopen(*, document: Document, reviewer, user) -> Assignment:
+    """Mark a reviewer's work in progress again: their own (refused once final under blind
+    review, as in the UI) or, for a lead, anyone's."""
+    if reviewer.pk == user.pk:
+        return assignment_mark_done(document=document, reviewer=reviewer, done=False)
+    _require_assigner(user)
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(document=document, reviewer=reviewer, status=AssignmentStatus.DONE)
+        .first()
+    )
+    if assignment is None:
+        raise ValidationError(f"{reviewer.get_username()} has not marked this document done.")
+    assignment.status = AssignmentStatus.IN_PROGRESS
+    assignment.done_at = None
+    assignment.save(update_fields=["status", "done_at"])
+    review_event(assignment, actor=user)
+    return assignment
+
+
 # Assignments ---------------------------------------------------------------------------
 
 

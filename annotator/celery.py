@@ -1,3 +1,4 @@
+import logging
 import os
 
 from celery import Celery
@@ -8,6 +9,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 # sqla+ / sqlalchemy+ broker URLs (the embedded default) use kombu's SQLAlchemy transport
 # with the safeguards of annotator/broker.py.
 TRANSPORT_ALIASES["sqla"] = TRANSPORT_ALIASES["sqlalchemy"] = "annotator.broker:Transport"
+
+
+class _DefaultHostnameFilter(logging.Filter):
+    """kombu says "No hostname was supplied" whenever a broker URL has no host (filesystem://,
+    sqla+sqlite:///): expected here, so it is not a warning worth a console line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No hostname was supplied")
+
+
+logging.getLogger("kombu.connection").addFilter(_DefaultHostnameFilter())
 
 app = Celery("annotator")
 app.config_from_object("django.conf:settings", namespace="CELERY")

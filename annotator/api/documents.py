@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -110,9 +111,16 @@ class DocumentViewSet(
 
     @extend_schema(
         request=DocumentInputSerializer(many=True),
-        responses={201: DocumentCreateResultSerializer},
-        description="Create one document (an object) or several (a list). A text already in "
-        "the collection is not duplicated: it is reported under `duplicates`.",
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="DocumentCreated",
+                serializers=[DocumentSerializer, DocumentCreateResultSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        description="Create one document (an object: 201 with the document and `Location`; a "
+        "text already in the collection answers 200 with the existing document) or several (a "
+        "list: `created` and `duplicates`).",
     )
     def create(self, request: Request) -> Response:
         many = isinstance(request.data, list)
@@ -140,6 +148,8 @@ class DocumentViewSet(
         if errors:
             detail = errors[0] if not many else {"documents": errors}
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        if not many:
+            return _one_document_response(request, (created or duplicates)[0], bool(created))
         data = DocumentCreateResultSerializer({"created": created, "duplicates": duplicates}).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -173,6 +183,16 @@ class DocumentViewSet(
         except DjangoValidationError as exc:
             raise ValidationError(validation_detail(exc)) from None
         return Response(SuggestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _one_document_response(request: Request, document: Document, created: bool) -> Response:
+    """A single POST answers like any REST create: the object and where it lives."""
+    location = request.build_absolute_uri(reverse("document-detail", args=[document.pk]))
+    return Response(
+        DocumentSerializer(document).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        headers={"Location": location},
+    )
 
 
 def _includes(request: Request) -> set[str]:

@@ -33,6 +33,7 @@ EXPORT_FIELDS = [
     "is_final",
     "suggestion_score",
     "suggester",
+    "adjudicated_from",
 ]
 
 
@@ -65,6 +66,7 @@ def annotation_record(annotation: Annotation) -> dict[str, Any]:
         "is_final": annotation.is_final,
         "suggestion_score": suggestion.score if suggestion else None,
         "suggester": suggestion.suggester if suggestion else None,
+        "adjudicated_from": annotation.adjudicated_from,
     }
 
 
@@ -83,7 +85,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe; a list
+    (adjudicated_from) is written as JSON."""
+    if isinstance(value, list):
+        return json.dumps(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -123,6 +128,7 @@ ROW_FIELDS = (
     "is_final",
     "suggestion__score",
     "suggestion__suggester",
+    "adjudicated_from",
 )
 
 
@@ -150,6 +156,7 @@ def _row_record(row: tuple) -> dict[str, Any]:
         "is_final": row[16],
         "suggestion_score": row[17],
         "suggester": row[18],
+        "adjudicated_from": row[19],
     }
 
 

@@ -9,6 +9,9 @@ Matching and creation rules (also in README):
   (no usable password, no role) so authorship survives; an admin may activate them later;
 - `created_at`/`updated_at`, origin, is_final, note, evidence URL and label are kept; a record
   from a suggestion gets an accepted Suggestion carrying its score and suggester;
+- `adjudicated_from` (the reviewers' annotation ids a final one was decided from) is mapped
+  through the records' exported `id`s to the new ids; an id not in the file is kept only if
+  it names a reviewer's annotation on the same document here;
 - a record equal to an existing annotation (document, start, end, label, author) is skipped;
 - any bad record (reported with its line number) means nothing is written.
 """
@@ -176,6 +179,14 @@ class _Importer:
         is_final = record.get("is_final", False)
         if not isinstance(is_final, bool):
             raise ValidationError({"is_final": "Must be true or false."})
+        sources = record.get("adjudicated_from") or []
+        if not isinstance(sources, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in sources
+        ):
+            raise ValidationError({"adjudicated_from": "Must be a list of annotation ids."})
+        exported_id = record.get("id")
+        if isinstance(exported_id, bool) or not isinstance(exported_id, int | None):
+            raise ValidationError({"id": "Must be an integer."})
         score = record.get("suggestion_score")
         if score is not None and (
             isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1
@@ -198,6 +209,8 @@ class _Importer:
                 "is_final": is_final,
                 "suggestion_score": score,
                 "suggester": _text(record, "suggester"),
+                "exported_id": exported_id,
+                "adjudicated_from": sources,
             }
         )
 
@@ -241,13 +254,18 @@ class _Importer:
             document.save()
             self.documents_by_sha[document.sha256] = document
             result.documents_created += 1
-        existing = set(
-            Annotation.objects.filter(
+        existing = {
+            tuple(key): pk
+            for pk, *key in Annotation.objects.filter(
                 document_id__in={row["document"].pk for row in self.rows}
-            ).values_list("document_id", "start", "end", "label_id", "created_by_id", "is_final")
-        )
+            ).values_list(
+                "id", "document_id", "start", "end", "label_id", "created_by_id", "is_final"
+            )
+        }
         new: list[Annotation] = []
+        new_rows: list[dict] = []
         times: list[tuple] = []
+        id_map: dict[int, int] = {}  # exported id -> id here
         for row in self.rows:
             user = users[row["username"]]
             # The duplicate rule of annotation_create: person, span, label and layer.
@@ -257,8 +275,10 @@ class _Importer:
             )  # fmt: skip
             if key in existing:
                 result.annotations_skipped += 1
+                if row["exported_id"] is not None and existing[key] is not None:
+                    id_map[row["exported_id"]] = existing[key]
                 continue
-            existing.add(key)
+            existing[key] = None
             suggestion = None
             if row["origin"] == Origin.SUGGESTION and row["suggester"]:
                 suggestion = Suggestion.objects.create(
@@ -289,8 +309,19 @@ class _Importer:
                     is_final=row["is_final"],
                 )
             )
+            new_rows.append(row)
             times.append((row["created_at"], row["updated_at"]))
-        created = bulk_create_with_history(new, Annotation, batch_size=2000)
+        # Reviewers' annotations first, so final ones can name their sources' new ids.
+        order = sorted(range(len(new)), key=lambda i: new_rows[i]["is_final"])
+        new, new_rows = [new[i] for i in order], [new_rows[i] for i in order]
+        times = [times[i] for i in order]
+        split = sum(1 for row in new_rows if not row["is_final"])
+        created = bulk_create_with_history(new[:split], Annotation, batch_size=2000)
+        for annotation, row in zip(created, new_rows, strict=False):
+            if row["exported_id"] is not None:
+                id_map[row["exported_id"]] = annotation.pk
+        self.adjudicated_from_set(new[split:], new_rows[split:], id_map)
+        created += bulk_create_with_history(new[split:], Annotation, batch_size=2000)
         # auto_now/auto_now_add set the clock on insert; keep the exported times instead.
         keep = []
         for annotation, (created_at, updated_at) in zip(created, times, strict=True):
@@ -315,6 +346,22 @@ class _Importer:
             batch_size=2000,
         )
         result.annotations_created = len(created)
+
+    @staticmethod
+    def adjudicated_from_set(finals: list, rows: list[dict], id_map: dict[int, int]) -> None:
+        """Point final annotations at their sources' ids here (see the module docstring)."""
+        unmapped = {i for row in rows for i in row["adjudicated_from"] if i not in id_map}
+        here = set(
+            Annotation.objects.filter(pk__in=unmapped, is_final=False).values_list(
+                "id", "document_id"
+            )
+        )
+        for annotation, row in zip(finals, rows, strict=True):
+            annotation.adjudicated_from = [
+                id_map.get(i, i)
+                for i in row["adjudicated_from"]
+                if i in id_map or (i, annotation.document.pk) in here
+            ]
 
     def users(self, result: ImportResult) -> dict[str, Any]:
         User = get_user_model()

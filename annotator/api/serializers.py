@@ -113,6 +113,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "origin",
             "is_final",
             "suggestion",
+            "adjudicated_from",
         ]
         read_only_fields = fields
 
@@ -134,6 +135,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "origin": instance.origin,
             "is_final": instance.is_final,
             "suggestion": instance.suggestion_id,
+            "adjudicated_from": instance.adjudicated_from,
         }
 
     def slow_representation(self, instance: Annotation) -> dict:

@@ -42,6 +42,11 @@ def _compare_context(document, annotations: list[Annotation]) -> dict:
         by_coder.setdefault(username, [])
     coders = sorted(by_coder)
     spans = {c: [(a.start, a.end, a.label.slug) for a in by_coder[c]] for c in coders}
+    # Each coder's annotations by span, handed out to the clusters that hold those spans.
+    pools: dict[str, dict[tuple, list[Annotation]]] = {c: {} for c in coders}
+    for c in coders:
+        for a in by_coder[c]:
+            pools[c].setdefault((a.start, a.end, a.label.slug), []).append(a)
     rows = []
     for number, cluster in enumerate(span_clusters(spans), start=1):
 
@@ -49,7 +54,14 @@ def _compare_context(document, annotations: list[Annotation]) -> dict:
             return a.start < c.end and a.end > c.start
 
         cells = [
-            {"coder": c, "position": i, "annotations": [a for a in by_coder[c] if inside(a)]}
+            {
+                "coder": c,
+                "position": i,
+                "annotations": sorted(
+                    (pools[c][span].pop(0) for span in cluster.by_coder[c]),
+                    key=lambda a: (a.start, a.end, a.pk),
+                ),
+            }
             for i, c in enumerate(coders, start=1)
         ]
         ids = [a.pk for cell in cells for a in cell["annotations"]]

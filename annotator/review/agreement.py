@@ -345,19 +345,33 @@ class Cluster:
 def span_clusters(coders: Mapping[str, Sequence[Span]]) -> list[Cluster]:
     """Group all coders' spans into clusters of overlapping ranges, in text order.
 
-    Every coder appears in every cluster (an empty list means "tagged nothing here").
+    A span every coder tagged identically is a group of its own (agreed), even where other
+    spans overlap it; the remaining spans are grouped by overlap (transitively). Every coder
+    appears in every cluster (an empty list means "tagged nothing here").
     """
-    tagged = sorted(
-        (span, coder) for coder, spans in coders.items() for span in spans if span[0] < span[1]
+    counts = [Counter(s for s in spans if s[0] < s[1]) for spans in coders.values()]
+    common: Counter = Counter()
+    if counts:
+        common = counts[0]
+        for count in counts[1:]:
+            common = common & count
+    clusters = [
+        Cluster(span[0], span[1], {name: [span] * n for name in coders})
+        for span, n in common.items()
+    ]
+    rest = sorted(
+        (span, coder)
+        for coder, count in zip(coders, counts, strict=True)
+        for span in (count - common).elements()
     )
-    clusters: list[Cluster] = []
-    for span, coder in tagged:
+    open_clusters: list[Cluster] = []
+    for span, coder in rest:
         start, end, _ = span
-        if clusters and start < clusters[-1].end:
-            current = clusters[-1]
+        if open_clusters and start < open_clusters[-1].end:
+            current = open_clusters[-1]
             current.end = max(current.end, end)
         else:
             current = Cluster(start, end, {name: [] for name in coders})
-            clusters.append(current)
+            open_clusters.append(current)
         current.by_coder[coder].append(span)
-    return clusters
+    return sorted(clusters + open_clusters, key=lambda c: (c.start, c.end))

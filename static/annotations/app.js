@@ -135,7 +135,11 @@
   }
 
   document.addEventListener("selectionchange", function () {
-    if (!textRoot()) return;
+    const root = textRoot();
+    if (!root) return;
+    // Typing a note or clicking a button moves the selection out of the text: keep the last.
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || !root.contains(sel.anchorNode)) return;
     const span = selectionSpan();
     lastSpan = span;
     if (span) {
@@ -270,6 +274,22 @@
     }
     htmx.ajax("POST", url, { source: workspace, target: "#workspace", swap: "outerHTML", values: values });
   }
+
+  // Chrome starts no selection when a drag begins on the first character of a focusable
+  // element (the highlights are, for the keyboard): unfocusable for the length of the press.
+  document.addEventListener("mousedown", function (event) {
+    const mark = event.button === 0 && event.target.closest && event.target.closest("#doc-text mark[tabindex]");
+    if (!mark) return;
+    const tabindex = mark.getAttribute("tabindex");
+    mark.removeAttribute("tabindex");
+    document.addEventListener(
+      "mouseup",
+      function () {
+        mark.setAttribute("tabindex", tabindex);
+      },
+      { once: true },
+    );
+  });
 
   document.addEventListener("click", function (event) {
     const t = event.target;

@@ -205,3 +205,54 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
+
+
+def test_run_command_console_starts_with_the_useful_lines_only(tmp_path):
+    """No kombu "No hostname was supplied" (brokers without a host), no Celery banner or
+    root-user warning: the console shows the addresses, then what goes wrong."""
+    import signal
+    import socket
+    import sqlite3
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SUGGEST_ON_IMPORT": "1"}
+    env["CELERY_BROKER_URL"] = "filesystem://"  # no hostname in the URL
+    for name in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    log = tmp_path / "console.txt"
+    with open(log, "wb") as out:
+        serve = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--addr", f"127.0.0.1:{port}"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # The demo's suggestion runs are queued by the web side and stored by the worker.
+        deadline = time.monotonic() + 120
+        stored = 0
+        while not stored:
+            assert serve.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+            try:
+                with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+                    sql = "SELECT count(*) FROM annotator_suggestion"
+                    stored = db.execute(sql).fetchone()[0]
+            except sqlite3.OperationalError:
+                continue
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+    console = log.read_text()
+    assert "Reviewer UI: http://127.0.0.1:" in console
+    assert "No hostname was supplied" not in console
+    assert "superuser privileges" not in console
+    assert "celery@" not in console  # the worker's banner

@@ -63,8 +63,13 @@ class Command(BaseCommand):
     def _worker(self) -> dict:
         command = [
             sys.executable,
+            # Containers and VMs often run as root: Celery's warning about it (pickle is not
+            # accepted here, so nothing is at stake) would come before the useful lines.
+            "-W",
+            "ignore:You're running the worker with superuser privileges",
             "-m",
             "celery",
+            "--quiet",  # no banner: the run command prints the addresses itself
             "-A",
             "annotator",
             "worker",

@@ -8,6 +8,7 @@ Plain data in, plain data out."""
 from __future__ import annotations
 
 import json
+import random
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +19,24 @@ from annotator.suggestions.suggesters.base import LABELS
 def split_of(record_id: str, test_share: int = 5) -> str:
     """A stable split by document: one document in `test_share` is "test", the rest "dev"."""
     return "test" if zlib.crc32(str(record_id).encode()) % test_share == 0 else "dev"
+
+
+def gold_split(lines: list[str], *, seed: int, test_share: float) -> dict[str, list[str]]:
+    """JSONL lines shuffled by document with a fixed seed: {"dev": [...], "test": [...]}.
+
+    The same lines, seed and share always give the same parts, whatever the order of the file.
+    """
+    keyed = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise ValueError(f"line {number} is not JSON.") from None
+        keyed.append((str(record.get("id") or record.get("text", "")), line))
+    keyed.sort()
+    random.Random(seed).shuffle(keyed)
+    cut = round(len(keyed) * test_share)
+    return {"dev": [line for _, line in keyed[cut:]], "test": [line for _, line in keyed[:cut]]}
 
 
 def gold_read(path: Path) -> list[dict]:

@@ -112,7 +112,7 @@ def test_assigned_only_documents_are_404_for_others(api, reviewer):
     assert api.get("/api/annotations/").json()["count"] == 1
 
 
-def test_lead_creates_one_or_many_documents_and_duplicates_are_reported(lead):
+def test_lead_creates_one_document_restfully_or_many_with_duplicates_reported(lead):
     api = api_for(lead)
     response = api.post(
         "/api/documents/",
@@ -121,7 +121,16 @@ def test_lead_creates_one_or_many_documents_and_duplicates_are_reported(lead):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert [d["title"] for d in body["created"]] == ["One"] and body["duplicates"] == []
+    assert body["title"] == "One" and body["text"] == "Officials said 😀 it."
+    assert response["Location"] == f"http://testserver/api/documents/{body['id']}/"
+    assert api.get(response["Location"]).json()["id"] == body["id"]
+    again = api.post(
+        "/api/documents/",
+        {"title": "One more time", "text": "Officials said 😀 it.", "collection": "news"},
+        format="json",
+    )
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert again["Location"] == response["Location"]
     response = api.post(
         "/api/documents/",
         [
@@ -346,6 +355,18 @@ def test_blind_review_hides_others_until_done(api, reviewer, other_reviewer):
     assert {row["id"] for row in response.json()["results"]} == {mine.pk, theirs.pk}
 
 
+def test_final_annotation_names_its_sources_in_adjudicated_from(api, reviewer, other_reviewer):
+    source = AnnotationFactory(created_by=other_reviewer)
+    final = AnnotationFactory(
+        document=source.document, created_by=other_reviewer, is_final=True,
+        adjudicated_from=[source.pk],
+    )  # fmt: skip
+    rows = {row["id"]: row for row in api.get("/api/annotations/").json()["results"]}
+    assert rows[final.pk]["adjudicated_from"] == [source.pk]
+    assert rows[source.pk]["adjudicated_from"] == []
+    assert api.get(f"/api/annotations/{final.pk}/").json()["adjudicated_from"] == [source.pk]
+
+
 def test_annotation_filters(api, reviewer, other_reviewer):
     a = AnnotationFactory(created_by=reviewer)
     b = AnnotationFactory(created_by=other_reviewer, label=label("propaganda"), is_final=True)
@@ -552,7 +573,9 @@ def test_token_admin_action_creates_tokens(client, admin_user, reviewer):
 def test_fast_annotation_output_equals_drf_output(reviewer, document):
     from annotator.api.serializers import AnnotationSerializer
 
-    annotation = AnnotationFactory(document=document, created_by=reviewer, note="<i>n</i>")
+    annotation = AnnotationFactory(
+        document=document, created_by=reviewer, note="<i>n</i>", adjudicated_from=[3, 4]
+    )
     Annotation.objects.filter(pk=annotation.pk).update(updated_at="2024-01-02T03:04:05Z")
     annotation = Annotation.objects.select_related("label", "created_by").get(pk=annotation.pk)
     serializer = AnnotationSerializer()

@@ -49,7 +49,7 @@ def corpus(reviewer, other_reviewer, lead, emoji_document):
         evidence_url="https://example.com/é",
     )
     suggestion = SuggestionFactory(document=plain, start=0, end=6, score=0.83, suggester="sourced")
-    AnnotationFactory(
+    source = AnnotationFactory(
         document=plain,
         start=0,
         end=6,
@@ -58,7 +58,14 @@ def corpus(reviewer, other_reviewer, lead, emoji_document):
         suggestion=suggestion,
         label=label("disputed"),
     )
-    AnnotationFactory(document=plain, start=7, end=20, created_by=lead, is_final=True)
+    AnnotationFactory(
+        document=plain,
+        start=7,
+        end=20,
+        created_by=lead,
+        is_final=True,
+        adjudicated_from=[source.pk],
+    )
     return {"emoji": emoji_document, "plain": plain}
 
 
@@ -94,8 +101,11 @@ def test_jsonl_record_fields(lead, corpus):
         "is_final",
         "suggestion_score",
         "suggester",
+        "adjudicated_from",
     }
     assert set(emoji) == expected
+    final = next(r for r in records if r["is_final"])
+    assert final["adjudicated_from"] == [suggested["id"]]
 
 
 def test_export_filters_final_only_and_include_text(lead, corpus):
@@ -128,6 +138,9 @@ def test_csv_quotes_fields(lead, corpus):
     assert len(rows) == 3
     assert rows[0]["note"] == 'He said "no" <b>'
     assert rows[0]["document_text"] == corpus["emoji"].text
+    final = next(r for r in rows if r["is_final"] == "True")
+    source = next(r for r in rows if r["origin"] == "suggestion")
+    assert json.loads(final["adjudicated_from"]) == [int(source["id"])]
 
 
 def test_w3c_web_annotation(lead, corpus):
@@ -208,7 +221,15 @@ def wipe_database(keep_user) -> None:
 
 
 def without_ids(records: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in {"id", "document_id"}} for r in records]
+    """Records without database ids; adjudicated_from names its sources by list position."""
+    position = {r["id"]: n for n, r in enumerate(records)}
+    return [
+        {
+            **{k: v for k, v in r.items() if k not in {"id", "document_id"}},
+            "adjudicated_from": [position[i] for i in r["adjudicated_from"]],
+        }
+        for r in records
+    ]
 
 
 def test_round_trip_export_import_export_is_identical(lead, corpus):
@@ -237,6 +258,38 @@ def test_round_trip_export_import_export_is_identical(lead, corpus):
     )
     assert response.json()["annotations_skipped"] == 3
     assert Annotation.objects.count() == 3
+    final = Annotation.objects.get(is_final=True)
+    assert final.adjudicated_from == [Annotation.objects.get(origin=Origin.SUGGESTION).pk]
+
+
+def test_import_keeps_adjudicated_from_ids_of_this_database_and_drops_unknown_ones(lead, corpus):
+    api = api_for(lead)
+    records = jsonl(body(api.get("/api/export/annotations/?format=jsonl")))
+    final = next(r for r in records if r["is_final"])
+    Annotation.objects.filter(is_final=True).delete()
+    source_id = final["adjudicated_from"][0]
+    final["adjudicated_from"] = [source_id, 999999]
+    response = api.post(
+        "/api/import/annotations/",
+        (json.dumps(final) + "\n").encode(),
+        content_type="application/x-ndjson",
+    )
+    assert response.status_code == 201, response.content
+    assert Annotation.objects.get(is_final=True).adjudicated_from == [source_id]
+
+
+def test_import_refuses_adjudicated_from_that_is_not_a_list_of_ids(lead, corpus):
+    api = api_for(lead)
+    records = jsonl(body(api.get("/api/export/annotations/?format=jsonl")))
+    final = next(r for r in records if r["is_final"])
+    final["adjudicated_from"] = ["seven"]
+    response = api.post(
+        "/api/import/annotations/",
+        (json.dumps(final) + "\n").encode(),
+        content_type="application/x-ndjson",
+    )
+    assert response.status_code == 400
+    assert "adjudicated_from" in response.content.decode()
 
 
 def test_import_matches_existing_documents_by_sha256(lead, corpus, tmp_path):

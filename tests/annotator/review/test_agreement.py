@@ -147,3 +147,10 @@ def test_cluster_where_one_reviewer_tagged_nothing_is_a_disagreement():
     (cluster,) = span_clusters({"a": [(0, 5, "sourced")], "b": []})
     assert cluster.by_coder == {"a": [(0, 5, "sourced")], "b": []}
     assert not cluster.agreed
+
+
+def test_span_every_reviewer_tagged_is_agreed_even_beside_an_overlapping_one():
+    shared = (0, 20, "sourced")
+    clusters = span_clusters({"a": [shared, (5, 12, "disputed")], "b": [shared]})
+    assert [(c.start, c.end, c.agreed) for c in clusters] == [(0, 20, True), (5, 12, False)]
+    assert clusters[1].by_coder == {"a": [(5, 12, "disputed")], "b": []}

@@ -138,6 +138,21 @@ def test_compare_view_shows_figures_and_disagreements(client, lead, disputed_doc
     assert " style=" not in html and "<script>" not in html
 
 
+def test_compare_view_keeps_an_agreed_span_agreed_beside_an_overlapping_one(
+    client, lead, reviewer, other_reviewer
+):
+    document = DocumentFactory(text=TEXT)
+    _tag(document, reviewer, "the troops arrived, according to Reuters", "sourced")
+    _tag(document, other_reviewer, "the troops arrived, according to Reuters", "sourced")
+    _tag(document, reviewer, "troops", "disputed")
+    html = _login(client, lead).get(reverse("review-compare", args=[document.pk])).content.decode()
+    agreed = html.split('class="cluster agreed"')[1].split('class="cluster')[0]
+    assert "according to Reuters" in agreed and "Accept agreed span" in agreed
+    disagreed = html.split('class="cluster disagreed"')[1]
+    assert "according to Reuters" not in disagreed.split("</section>")[0]
+    assert re.search(r'data-figure="disagreements">1 of 2<', html)
+
+
 def test_compare_view_escapes_notes_and_quotes(client, lead, reviewer):
     document = DocumentFactory(text="<b>bold</b> claim <script>alert(1)</script>")
     annotation_create(

@@ -219,7 +219,7 @@ def test_api_created_documents_get_suggestions_and_suggest_honours_the_suggester
     assert response.status_code == 201 and callbacks
     for callback in callbacks:
         callback()
-    created = response.json()["created"][0]["id"]
+    created = response.json()["id"]
     assert SuggestionRun.objects.filter(document_id=created).count() == 1
     response = api.post(
         f"/api/documents/{created}/suggest/", {"suggester": "sourced"}, format="json"

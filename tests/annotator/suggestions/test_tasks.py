@@ -374,3 +374,28 @@ def test_suggest_inline_fails_when_a_suggester_failed(rules_only, settings):
     settings.SUGGESTERS = settings.SUGGESTERS[:-1]
     call_command("suggest", "--inline", "--document", str(document.pk), stdout=out, stderr=err)
     assert SuggestionRun.objects.filter(document=document, status=RunStatus.SUCCEEDED).exists()
+
+
+def test_split_gold_splits_by_document_with_a_fixed_seed(tmp_path):
+    gold = tmp_path / "news.jsonl"
+    lines = [json.dumps({"id": f"d{i}", "text": f"text {i}", "spans": []}) for i in range(20)]
+    gold.write_text("\n".join(lines) + "\n")
+    call_command("split_gold", str(gold), "--out", str(tmp_path / "a"), stdout=io.StringIO())
+    dev = (tmp_path / "a/news.dev.jsonl").read_text().splitlines()
+    test = (tmp_path / "a/news.test.jsonl").read_text().splitlines()
+    assert len(test) == 6 and sorted(dev + test) == sorted(lines)
+    # Another order of the same file gives the same parts; another seed other parts.
+    gold.write_text("\n".join(reversed(lines)) + "\n")
+    call_command("split_gold", str(gold), "--out", str(tmp_path / "b"), stdout=io.StringIO())
+    assert sorted((tmp_path / "b/news.test.jsonl").read_text().splitlines()) == sorted(test)
+    call_command(
+        "split_gold", str(gold), "--out", str(tmp_path / "c"), "--seed", "7", stdout=io.StringIO()
+    )
+    assert sorted((tmp_path / "c/news.test.jsonl").read_text().splitlines()) != sorted(test)
+
+
+def test_split_gold_refuses_a_missing_file_and_a_bad_share(tmp_path):
+    with pytest.raises(CommandError, match="No such gold file"):
+        call_command("split_gold", str(tmp_path / "none.jsonl"), "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="--test-share"):
+        call_command("split_gold", "x", "--out", str(tmp_path), "--test-share", "1.5")

@@ -21,7 +21,7 @@ admin.site.unregister(Document)
 
 @admin.register(Document)
 class DocumentWithAnnotationsAdmin(DocumentAdmin):
-    inlines = [AnnotationInline]
+    inlines = [*DocumentAdmin.inlines, AnnotationInline]
     actions = [assign_to_reviewers, queue_suggestions]
 
     def get_actions(self, request: HttpRequest) -> dict:

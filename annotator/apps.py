@@ -16,6 +16,8 @@ class AnnotatorConfig(AppConfig):
     def ready(self) -> None:
         # Register every task, so services can queue by name (annotator/enqueue.py).
         from annotator import checks  # noqa: F401  (registers the system checks)
+        from annotator.anchoring import receivers as anchoring_receivers
+        from annotator.anchoring import tasks as anchoring_tasks  # noqa: F401
         from annotator.events import receivers as event_receivers
         from annotator.events import tasks as event_tasks  # noqa: F401
         from annotator.review import tasks as review_tasks  # noqa: F401
@@ -25,6 +27,7 @@ class AnnotatorConfig(AppConfig):
 
         receivers.connect()
         event_receivers.connect()
+        anchoring_receivers.connect()
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="annotator-cache-table")
         # The learned suggester reads no database itself: it is handed the model loader.
         learned.loader = model_store.promoted_model

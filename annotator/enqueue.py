@@ -18,6 +18,9 @@ EVENTS_DISPATCH = "annotator.events.dispatch"
 EVENTS_SWEEP = "annotator.events.sweep"
 WEBHOOK_DELIVERY_SEND_AGAIN = "annotator.events.webhook_delivery_send_again"
 WEBHOOK_TEST_SEND = "annotator.events.webhook_test_send"
+DOCUMENT_REANCHOR = "annotator.anchoring.document_reanchor"
+DOCUMENT_FETCH = "annotator.anchoring.document_fetch"
+DOCUMENTS_RECHECK = "annotator.anchoring.documents_recheck"
 
 
 def task(name: str) -> Task:

@@ -310,6 +310,21 @@ SUGGESTERS = env_list(
     ],
 )
 SUGGEST_ON_IMPORT = env_bool("SUGGEST_ON_IMPORT", True)
+# Re-anchoring after a revision: a span whose quoted words were edited moves to the most
+# similar text near its old place only at this similarity (0-100), flagged "text changed".
+ANCHOR_FUZZY_THRESHOLD = env_int("ANCHOR_FUZZY_THRESHOLD", 80)
+# Re-check every URL document this often with `celery -A annotator beat` (0: no schedule).
+RECHECK_EVERY_HOURS = env_int("RECHECK_EVERY_HOURS", 0)
+CELERY_BEAT_SCHEDULE = (
+    {
+        "recheck-url-documents": {
+            "task": "annotator.anchoring.documents_recheck",
+            "schedule": RECHECK_EVERY_HOURS * 3600,
+        }
+    }
+    if RECHECK_EVERY_HOURS > 0
+    else {}
+)
 SUGGESTER_HTTP_URL = env_str("SUGGESTER_HTTP_URL", "")
 SUGGESTER_HTTP_TIMEOUT = env_int("SUGGESTER_HTTP_TIMEOUT", 10)
 SUGGEST_CHUNK_CHARS = env_int("SUGGEST_CHUNK_CHARS", 200_000)

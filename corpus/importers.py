@@ -153,6 +153,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 class ImportSummary:
     created: int = 0
     duplicates: int = 0
+    revised: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
@@ -177,6 +178,8 @@ def import_file(
             if result.created:
                 summary.created += 1
                 summary.document_ids.append(result.document.pk)
+            elif result.revised:
+                summary.revised += 1
             else:
                 summary.duplicates += 1
         if summary.document_ids:
@@ -206,5 +209,6 @@ def import_paths(
             continue
         total.created += summary.created
         total.duplicates += summary.duplicates
+        total.revised += summary.revised
         total.document_ids.extend(summary.document_ids)
     return total

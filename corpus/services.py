@@ -1,4 +1,4 @@
-"""Writes on documents: creation, updates and the rule that annotated text is frozen."""
+"""Writes on documents: creation and updates; a new text becomes a new revision."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
-from .models import Collection, Document, normalize_newlines, text_sha256
+from .models import Collection, Document, RevisionSource, normalize_newlines, text_sha256
 
 DOCUMENT_FIELDS = (
     "title",
@@ -24,6 +24,7 @@ DOCUMENT_FIELDS = (
     "published_at",
     "language",
     "metadata",
+    "external_id",
 )
 
 
@@ -80,7 +81,7 @@ def document_clean_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError({"title": "Title must be a string."})
     title = title.strip() or first_line_title(text)
     cleaned: dict[str, Any] = {"title": title[:500], "text": text}
-    for name in ("source_url", "publisher", "author", "language"):
+    for name in ("source_url", "publisher", "author", "language", "external_id"):
         value = data.get(name) or ""
         if not isinstance(value, str):
             raise ValidationError({name: f"{name} must be a string."})
@@ -91,6 +92,7 @@ def document_clean_fields(data: dict[str, Any]) -> dict[str, Any]:
         except ValidationError:
             raise ValidationError({"source_url": "Enter an http or https URL."}) from None
     cleaned["language"] = cleaned["language"] or "en"
+    cleaned["external_id"] = cleaned["external_id"][:300]
     cleaned["published_at"] = _parse_published_at(data.get("published_at"))
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):
@@ -110,6 +112,7 @@ def first_line_title(text: str) -> str:
 class DocumentResult:
     document: Document
     created: bool
+    revised: bool = False
 
 
 @dataclass
@@ -121,6 +124,12 @@ class CreatedDocuments:
 def document_create(*, collection: Collection, imported_by=None, **fields: Any) -> DocumentResult:
     """Create a document, or return the existing one with the same text in the collection."""
     cleaned = document_clean_fields(fields)
+    if cleaned["external_id"]:
+        known = Document.objects.filter(
+            collection=collection, external_id=cleaned["external_id"]
+        ).first()
+        if known is not None:
+            return _document_reimport(document=known, cleaned=cleaned, by=imported_by)
     existing = Document.objects.filter(
         collection=collection, sha256=text_sha256(cleaned["text"])
     ).first()
@@ -138,25 +147,55 @@ def document_create(*, collection: Collection, imported_by=None, **fields: Any) 
     return DocumentResult(document, created=True)
 
 
-def document_text_change_check(*, document: Document, new_text: str) -> None:
-    """Annotated text is frozen: offsets of existing annotations would point at other words."""
-    if document.pk is None:
-        return
-    if normalize_newlines(new_text) == Document.objects.get(pk=document.pk).text:
-        return
-    if document.annotations.exists():
-        raise ValidationError(
-            {"text": "This document has annotations; its text cannot be changed."}
-        )
+def _document_reimport(*, document: Document, cleaned: dict, by) -> DocumentResult:
+    """The same external id again: its new text becomes a revision, never a second document."""
+    if text_sha256(cleaned["text"]) == document.sha256:
+        return DocumentResult(document, created=False)
+    document = document_update(
+        document=document, revision_source=RevisionSource.IMPORT, revised_by=by, **cleaned
+    )
+    return DocumentResult(document, created=False, revised=True)
 
 
-def document_update(*, document: Document, **fields: Any) -> Document:
-    if "text" in fields:
-        document_text_change_check(document=document, new_text=fields["text"])
-    merged = {name: getattr(document, name) for name in DOCUMENT_FIELDS}
-    merged.update(fields)
-    cleaned = document_clean_fields(merged)
-    for name, value in cleaned.items():
-        setattr(document, name, value)
-    document.save()
+def document_update(
+    *,
+    document: Document,
+    revision_source: str = RevisionSource.EDIT,
+    revised_by=None,
+    revision_url: str = "",
+    **fields: Any,
+) -> Document:
+    """Change a document's fields; a new text becomes its next revision."""
+    with transaction.atomic():
+        # One change at a time per document, made to what is stored, not to a stale copy.
+        Document.objects.select_for_update().filter(pk=document.pk).first()
+        document.refresh_from_db()
+        document._stored_sha256 = document.sha256
+        merged = {name: getattr(document, name) for name in DOCUMENT_FIELDS}
+        merged.update(fields)
+        cleaned = document_clean_fields(merged)
+        if text_sha256(cleaned["text"]) != document.sha256:
+            taken = (
+                Document.objects.filter(
+                    collection_id=document.collection_id, sha256=text_sha256(cleaned["text"])
+                )
+                .exclude(pk=document.pk)
+                .first()
+            )
+            if taken is not None:
+                raise ValidationError(
+                    {"text": f"Document {taken.pk} of this collection already has this text."}
+                )
+        for name, value in cleaned.items():
+            setattr(document, name, value)
+        document.revision_source = revision_source
+        document.revision_by = revised_by
+        document.revision_url = revision_url
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"external_id": "Another document of this collection has this external id."}
+            ) from None
     return document

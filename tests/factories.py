@@ -66,6 +66,7 @@ class AnnotationFactory(factory.django.DjangoModelFactory):
     start = 0
     end = 6
     quote = factory.LazyAttribute(lambda o: o.document.text[o.start : o.end])
+    revision = factory.LazyAttribute(lambda o: o.document.revision)
     label = factory.LazyFunction(lambda: label("sourced"))
     created_by = factory.SubFactory(UserFactory, role="reviewer")
 
@@ -78,6 +79,7 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     start = 0
     end = 6
     quote = factory.LazyAttribute(lambda o: o.document.text[o.start : o.end])
+    revision = factory.LazyAttribute(lambda o: o.document.revision)
     label = factory.LazyFunction(lambda: label("disputed"))
     score = 0.7
     rationale = "cue: 'denied'"

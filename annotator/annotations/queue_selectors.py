@@ -89,4 +89,6 @@ def document_fingerprint(*, document: Document, user) -> str:
     open_ = suggestion_open_list(user=user).filter(document=document)
     sug = open_.order_by().aggregate(n=Count("id"), top=Max("id"))
     last = seen["last"].isoformat() if seen["last"] else "-"
-    return f"{seen['n']}.{seen['top'] or 0}.{last}.{sug['n']}.{sug['top'] or 0}"
+    return (
+        f"r{document.revision}.{seen['n']}.{seen['top'] or 0}.{last}.{sug['n']}.{sug['top'] or 0}"
+    )

@@ -29,8 +29,14 @@ def document_for_user(*, document_id: int, user) -> Document:
 
 
 def annotation_list(*, document: Document, user=None) -> QuerySet[Annotation]:
-    """Annotations on a document in text order; blind review hides others' work from reviewers."""
-    annotations = Annotation.objects.filter(document=document).select_related("label", "created_by")
+    """Annotations on a document in text order; blind review hides others' work from reviewers.
+
+    Only spans on the text shown (the current revision): orphans, and spans not yet moved
+    after a revision, are listed by annotator.anchoring's review queue instead.
+    """
+    annotations = Annotation.objects.filter(
+        document=document, revision=document.revision
+    ).select_related("label", "created_by")
     if user is not None and document.collection.blind_review and not is_lead(user):
         done = Assignment.objects.filter(document=document, reviewer=user, status="done").exists()
         if not done:

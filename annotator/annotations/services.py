@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from annotator.annotations.selectors import document_work_is_final
+from annotator.enqueue import DOCUMENT_REANCHOR, task
 from annotator.events.services import EventType, annotation_event
 from annotator.models import (
     Annotation,
@@ -83,9 +84,23 @@ def work_open_check(*, document: Document, user) -> None:
         raise ValidationError(FINAL_MESSAGE, code="final")
 
 
-def _lock_document(document_id: int) -> None:
-    """Serialise writes on one document, so two equal spans cannot both pass the check."""
-    list(Document.objects.select_for_update().filter(pk=document_id).values_list("pk"))
+def _lock_document(document_id: int) -> int | None:
+    """Serialise writes on one document, so two equal spans cannot both pass the check;
+    return its current revision."""
+    rows = Document.objects.select_for_update().filter(pk=document_id).values_list("revision")
+    return next((revision for (revision,) in rows), None)
+
+
+def revision_current_check(*, document: Document, current: int | None) -> None:
+    """Offsets checked against `document.text` refer to its revision: refuse them if the
+    document was revised meanwhile (they would be saved against other text)."""
+    if current is not None and current != document.revision:
+        raise ValidationError(
+            {
+                "revision": f"The document was revised (now revision {current}, you had "
+                f"{document.revision}); reload it and select the text again."
+            }
+        )
 
 
 def _lock_annotation(annotation_id: int) -> Annotation:
@@ -180,8 +195,9 @@ def annotation_create(
         suggestion=suggestion,
         is_final=is_final,
         adjudicated_from=adjudicated_from or [],
+        revision=document.revision,
     )
-    _lock_document(document.pk)
+    revision_current_check(document=document, current=_lock_document(document.pk))
     annotation_duplicate_check(annotation=annotation)
     annotation.save(force_insert=True)
     annotation_event(EventType.ANNOTATION_CREATED, annotation, actor=created_by)
@@ -223,6 +239,10 @@ def annotation_update(
             end=current.end,
             quote=changes.get("quote"),
         )
+        # New offsets are on the current text: the span is placed, by this reviewer.
+        current.revision = current.document.revision
+        current.anchor_state, current.anchor_method = "anchored", "reviewer"
+        current.anchor_confidence = 1.0
     if moves:
         annotation_duplicate_check(annotation=current)
     # The row is locked, so a plain increment is safe (and history records the real number).
@@ -259,8 +279,13 @@ def annotation_restore(*, annotation_id: int, user) -> Annotation:
     if not can_change_annotation(user, annotation):
         raise PermissionDenied("You cannot restore another reviewer's annotation.")
     work_open_check(document=annotation.document, user=user)
-    span_check(document=annotation.document, start=annotation.start, end=annotation.end)
-    _lock_document(annotation.document_id)
+    current_revision = _lock_document(annotation.document_id)
+    if annotation.revision == current_revision:
+        span_check(document=annotation.document, start=annotation.start, end=annotation.end)
+    else:
+        # Deleted before a revision: restored on its old text, then re-anchored like the rest.
+        document_id = annotation.document_id
+        transaction.on_commit(lambda: task(DOCUMENT_REANCHOR).delay(document_id))
     annotation_duplicate_check(annotation=annotation)
     annotation.version = (annotation.version or 0) + 1
     annotation._change_reason = "restored"

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
+from annotator.anchoring.selectors import anchoring_counts
 from annotator.annotations.forms import (
     AnnotationEditForm,
     AnnotationForm,
@@ -56,7 +57,7 @@ from annotator.annotations.services import (
     annotation_update,
 )
 from annotator.models import Annotation, Assignment, AssignmentStatus
-from annotator.permissions import can_annotate, can_change_annotation
+from annotator.permissions import can_annotate, can_change_annotation, is_lead
 from annotator.review.services import assignment_mark_done, assignment_start
 from annotator.suggestions.selectors import suggestion_pending_list
 from corpus.models import Document
@@ -188,6 +189,8 @@ def workspace_context(
         "is_final": document_work_is_final(document=document, user=user),
         "next_document": document_next_for_user(document=document, user=user),
         "fingerprint": document_fingerprint(document=document, user=user),
+        "to_review": anchoring_counts(user=user, document=document),
+        "can_recheck": bool(document.source_url) and is_lead(user),
         **extra,
     }
 

@@ -25,6 +25,7 @@ from annotator.api.base import (
     PreconditionRequired,
 )
 from annotator.api.filters import AnnotationFilter
+from annotator.api.revisions import AnnotationAnchorActions
 from annotator.api.serializers import (
     AnnotationInputSerializer,
     AnnotationSerializer,
@@ -47,7 +48,7 @@ from annotator.review.services import assignment_start
         )
     ]
 )
-class AnnotationViewSet(BodyLimitMixin, viewsets.ModelViewSet):
+class AnnotationViewSet(AnnotationAnchorActions, BodyLimitMixin, viewsets.ModelViewSet):
     queryset = Annotation.objects.none()
     permission_classes = [*HAS_ROLE, CanChangeAnnotation]
     serializer_class = AnnotationSerializer

@@ -17,6 +17,7 @@ from annotator.annotations.selectors import annotation_list, document_list_for_u
 from annotator.api.base import (
     HAS_ROLE,
     BodyLimitMixin,
+    Conflict,
     IsLeadForWrites,
     ServiceUnavailable,
     flag,
@@ -24,18 +25,20 @@ from annotator.api.base import (
     with_etag,
 )
 from annotator.api.filters import DocumentFilter
+from annotator.api.revisions import DocumentRevisionActions
 from annotator.api.serializers import (
     AnnotationSerializer,
     DocumentCreateResultSerializer,
     DocumentInputSerializer,
     DocumentListSerializer,
+    DocumentReplaceSerializer,
     DocumentSerializer,
     DocumentUpdateSerializer,
     SuggestionRunSerializer,
     SuggestionSerializer,
 )
 from annotator.suggestions.selectors import suggestion_pending_list_for_user
-from corpus.models import Collection, Document
+from corpus.models import Collection, Document, RevisionSource
 from corpus.services import collection_get_or_create, document_create, document_update
 from corpus.signals import documents_created
 
@@ -50,6 +53,7 @@ INCLUDES = ("annotations", "suggestions")
     ]
 )
 class DocumentViewSet(
+    DocumentRevisionActions,
     BodyLimitMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -60,7 +64,7 @@ class DocumentViewSet(
     filterset_class = DocumentFilter
     ordering_fields = ["id", "title", "created_at", "published_at"]
     ordering = ["id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
         documents = document_list_for_user(user=self.request.user)
@@ -153,13 +157,40 @@ class DocumentViewSet(
         data = DocumentCreateResultSerializer({"created": created, "duplicates": duplicates}).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=DocumentUpdateSerializer, responses=DocumentSerializer)
+    @extend_schema(
+        request=DocumentUpdateSerializer,
+        responses=DocumentSerializer,
+        description="Change fields; a new text becomes the document's next revision and its "
+        "annotations are re-anchored. Send `revision` to get 409 if someone revised it first.",
+    )
     def partial_update(self, request: Request, pk=None) -> Response:
+        return self._update(request, DocumentUpdateSerializer)
+
+    @extend_schema(request=DocumentReplaceSerializer, responses=DocumentSerializer)
+    def update(self, request: Request, pk=None) -> Response:
+        """Replace the text (required) and the fields given: a new revision if the text changed."""
+        return self._update(request, DocumentReplaceSerializer)
+
+    def _update(self, request: Request, serializer_class) -> Response:
         document = self.get_object()
-        serializer = DocumentUpdateSerializer(data=request.data)
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        expected = fields.pop("revision", None)
         with transaction.atomic():
-            document = document_update(document=document, **serializer.validated_data)
+            if expected is not None:
+                current = Document.objects.select_for_update().get(pk=document.pk).revision
+                if current != expected:
+                    raise Conflict(
+                        f"The document is at revision {current}, not {expected}; "
+                        "reload it and apply your change again."
+                    )
+            document = document_update(
+                document=document,
+                revision_source=RevisionSource.API,
+                revised_by=request.user,
+                **fields,
+            )
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(request=None, responses={202: SuggestionRunSerializer})

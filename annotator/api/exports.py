@@ -34,6 +34,8 @@ EXPORT_FIELDS = [
     "suggestion_score",
     "suggester",
     "adjudicated_from",
+    "revision",
+    "anchor_state",
 ]
 
 
@@ -67,6 +69,8 @@ def annotation_record(annotation: Annotation) -> dict[str, Any]:
         "suggestion_score": suggestion.score if suggestion else None,
         "suggester": suggestion.suggester if suggestion else None,
         "adjudicated_from": annotation.adjudicated_from,
+        "revision": annotation.revision,
+        "anchor_state": annotation.anchor_state,
     }
 
 
@@ -129,6 +133,8 @@ ROW_FIELDS = (
     "suggestion__score",
     "suggestion__suggester",
     "adjudicated_from",
+    "revision",
+    "anchor_state",
 )
 
 
@@ -157,13 +163,29 @@ def _row_record(row: tuple) -> dict[str, Any]:
         "suggestion_score": row[17],
         "suggester": row[18],
         "adjudicated_from": row[19],
+        "revision": row[20],
+        "anchor_state": row[21],
     }
 
 
-def _text_lookup(document_ids: list[int]) -> dict[int, str]:
-    from corpus.models import Document
+def _text_lookup(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The text each (document, revision) pair's offsets refer to: the document's own text
+    for its current revision, the stored revision's otherwise (orphans)."""
+    from corpus.models import Document, DocumentRevision
 
-    return dict(Document.objects.filter(id__in=document_ids).values_list("id", "text"))
+    texts = {
+        (pk, revision): text
+        for pk, revision, text in Document.objects.filter(id__in={d for d, _ in pairs}).values_list(
+            "id", "revision", "text"
+        )
+    }
+    older = pairs - texts.keys()
+    if older:
+        rows = DocumentRevision.objects.filter(
+            document_id__in={d for d, _ in older}, number__in={n for _, n in older}
+        ).values_list("document_id", "number", "text")
+        texts.update({(d, n): t for d, n, t in rows if (d, n) in older})
+    return texts
 
 
 def iter_export_records(
@@ -184,10 +206,10 @@ def iter_export_records(
             yield _row_record(row)
         return
     for chunk in _chunks(rows, chunk_size):
-        texts = _text_lookup(sorted({row[1] for row in chunk}))
+        texts = _text_lookup({(row[1], row[20]) for row in chunk})
         for row in chunk:
             record = _row_record(row)
-            record["document_text"] = texts[row[1]]
+            record["document_text"] = texts.get((row[1], row[20]), "")
             yield record
 
 
@@ -244,6 +266,8 @@ def w3c_annotation(record: dict, text: str, *, base_url: str = "") -> dict[str, 
         "body": body,
         "target": {
             "source": source,
+            # The document revision the position refers to; the quote re-anchors in any.
+            "revision": record["revision"],
             "selector": [
                 {"type": "TextPositionSelector", "start": start, "end": end},
                 {
@@ -283,6 +307,8 @@ def spacy_lines(annotations: QuerySet[Annotation]) -> Iterator[str]:
     """
     current: dict[str, Any] | None = None
     for record in iter_export_records(annotations, include_text=True):
+        if record["anchor_state"] == "orphan":
+            continue  # its offsets refer to an older text than the one written here
         if current is None or current["meta"]["document_id"] != record["document_id"]:
             if current is not None:
                 yield json.dumps(current, ensure_ascii=False) + "\n"

@@ -290,6 +290,7 @@ class _Importer:
                     score=row["suggestion_score"] or 0.0,
                     suggester=row["suggester"],
                     suggester_version="imported",
+                    revision=row["document"].revision,
                     status=SuggestionStatus.ACCEPTED,
                     decided_by=user,
                     decided_at=row["created_at"],
@@ -307,6 +308,7 @@ class _Importer:
                     origin=row["origin"],
                     suggestion=suggestion,
                     is_final=row["is_final"],
+                    revision=row["document"].revision,
                 )
             )
             new_rows.append(row)

@@ -43,6 +43,8 @@ DOCUMENT_LIST_FIELDS = [
     "sha256",
     "metadata",
     "created_at",
+    "external_id",
+    "revision",
 ]
 
 
@@ -69,6 +71,7 @@ class _DocumentMetadataFields(serializers.Serializer):
     published_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     language = serializers.CharField(max_length=20, required=False, allow_blank=True)
     metadata = serializers.DictField(required=False)
+    external_id = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class DocumentInputSerializer(_DocumentMetadataFields):
@@ -84,6 +87,16 @@ class DocumentInputSerializer(_DocumentMetadataFields):
 class DocumentUpdateSerializer(_DocumentMetadataFields):
     title = serializers.CharField(max_length=500, required=False)
     text = serializers.CharField(trim_whitespace=False, required=False)
+    revision = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        write_only=True,
+        help_text="The revision you edited; another one being current answers 409.",
+    )
+
+
+class DocumentReplaceSerializer(DocumentUpdateSerializer):
+    text = serializers.CharField(trim_whitespace=False)
 
 
 class DocumentCreateResultSerializer(serializers.Serializer):
@@ -114,6 +127,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "is_final",
             "suggestion",
             "adjudicated_from",
+            "revision",
+            "anchor_state",
+            "anchor_method",
+            "anchor_confidence",
         ]
         read_only_fields = fields
 
@@ -136,6 +153,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "is_final": instance.is_final,
             "suggestion": instance.suggestion_id,
             "adjudicated_from": instance.adjudicated_from,
+            "revision": instance.revision,
+            "anchor_state": instance.anchor_state,
+            "anchor_method": instance.anchor_method,
+            "anchor_confidence": instance.anchor_confidence,
         }
 
     def slow_representation(self, instance: Annotation) -> dict:

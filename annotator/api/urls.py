@@ -14,6 +14,7 @@ from annotator.api.assignments import (
 from annotator.api.collections import CollectionViewSet, LabelViewSet
 from annotator.api.documents import DocumentViewSet
 from annotator.api.events import EventListView
+from annotator.api.revisions import DocumentFetchViewSet
 from annotator.api.suggestions import SuggestionRunViewSet, SuggestionViewSet
 from annotator.api.transfer import AnnotationExportView, AnnotationImportView
 from annotator.api.webhooks import WebhookEndpointViewSet
@@ -27,6 +28,7 @@ router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("suggestion-runs", SuggestionRunViewSet, basename="suggestion-run")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("document-fetches", DocumentFetchViewSet, basename="document-fetch")
 
 urlpatterns = [
     path("events/", EventListView.as_view(), name="api-events"),

@@ -3,6 +3,7 @@
 The app label stays `annotator` and the migrations are unchanged.
 """
 
+from annotator.models.anchoring import AnchorMethod, AnchorState
 from annotator.models.annotations import (
     Annotation,
     DeletedAnnotation,
@@ -30,6 +31,8 @@ from annotator.models.suggestions import (
 
 __all__ = [
     "AgreementReport",
+    "AnchorMethod",
+    "AnchorState",
     "Annotation",
     "Assignment",
     "AssignmentStatus",

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from annotator.models.anchoring import Anchored
 from corpus.models import Document
 
 http_url_validator = URLValidator(schemes=["http", "https"])
@@ -36,7 +37,7 @@ class Origin(models.TextChoices):
     SUGGESTION = "suggestion", "Suggestion"
 
 
-class Annotation(models.Model):
+class Annotation(Anchored, models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
     start = models.PositiveIntegerField(help_text="Code point offset, inclusive.")
     end = models.PositiveIntegerField(help_text="Code point offset, exclusive.")
@@ -77,6 +78,7 @@ class Annotation(models.Model):
             models.Index(fields=["created_by", "document"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["document", "is_final"]),
+            models.Index(fields=["anchor_state", "document"]),
         ]
 
     def __str__(self) -> str:

@@ -79,6 +79,9 @@ class Suggestion(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     quote = models.TextField()
+    revision = models.PositiveIntegerField(
+        default=1, help_text="The document revision start and end refer to."
+    )
     label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="suggestions")
     score = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     rationale = models.TextField(blank=True)

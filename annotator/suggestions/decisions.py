@@ -62,11 +62,18 @@ def suggestion_accept(
 ) -> Annotation:
     """Turn an open suggestion into the user's annotation, optionally with adjusted bounds."""
     current = _open_for(user, suggestion.pk)
+    as_suggested = start is None and end is None
+    if current.revision != current.document.revision:
+        raise ValidationError(
+            "The document was revised after this suggestion; it is being re-anchored."
+        )
     annotation = annotation_create(
         document=current.document,
         created_by=user,
         start=current.start if start is None else start,
         end=current.end if end is None else end,
+        # Accepted as suggested: the words it quoted, or nothing (never other text).
+        quote=current.quote if as_suggested else None,
         label=label or current.label,
         note=note,
         evidence_url=evidence_url,

@@ -152,14 +152,14 @@ def suggestions_create(
         run_started(run_id)
     row = (
         Document.objects.filter(pk=document_id)
-        .values_list("text", "collection__blind_review")
+        .values_list("text", "collection__blind_review", "revision")
         .first()
     )
     if row is None:
         if run_id is not None:
             run_document_done(run_id, document_id, created=0, failed=False)
         return 0
-    text, blind = row
+    text, blind, revision = row
     if len(text) > _max_chars():
         error = f"Document {document_id} has {len(text)} characters; suggestions are limited to {_max_chars()}."
         return _document_failed(run_id, document_id, error)
@@ -176,6 +176,7 @@ def suggestions_create(
     created = _suggestions_store(
         document_id=document_id,
         text=text,
+        revision=revision,
         blind=blind,
         results=results,
         run_id=run_id,
@@ -196,13 +197,29 @@ def _document_failed(run_id: int | None, document_id: int, error: str) -> int:
 
 @transaction.atomic
 def _suggestions_store(
-    *, document_id: int, text: str, blind: bool, results: list, run_id: int | None, error: str
+    *,
+    document_id: int,
+    text: str,
+    revision: int,
+    blind: bool,
+    results: list,
+    run_id: int | None,
+    error: str,
 ) -> int:
     """Replace the named suggesters' open suggestions, in one transaction with the run's
     record and count of the document (SQLite takes one write lock per document). `error`:
     what the suggesters that failed raised, if any."""
     # Lock the document so two deliveries of the same task cannot both insert.
-    exists = Document.objects.select_for_update().filter(pk=document_id).exists()
+    current = (
+        Document.objects.select_for_update()
+        .filter(pk=document_id)
+        .values_list("revision", flat=True)
+        .first()
+    )
+    exists = current is not None
+    if exists and current != revision:
+        # Revised while the suggesters read the old text: the re-anchoring's run replaces it.
+        results = []
     if run_id is not None and document_done(run_id, document_id):
         return 0  # another delivery stored and counted it meanwhile
     if not exists:
@@ -257,6 +274,7 @@ def _suggestions_store(
                     suggester=name,
                     suggester_version=version,
                     run_id=run_id,
+                    revision=revision,
                 )
             )
     Suggestion.objects.bulk_create(rows, batch_size=1000)

@@ -37,7 +37,10 @@ def suggestion_open_list(*, user) -> QuerySet:
     """
 
     mine = SuggestionDecision.objects.filter(suggestion=OuterRef("pk"), reviewer=user)
-    return Suggestion.objects.filter(status=SuggestionStatus.PENDING).exclude(Exists(mine))
+    # A suggestion on an older revision is not open until the re-anchoring moved it.
+    return Suggestion.objects.filter(
+        status=SuggestionStatus.PENDING, revision=F("document__revision")
+    ).exclude(Exists(mine))
 
 
 def suggestion_pending_list(*, document: Document, user) -> QuerySet:

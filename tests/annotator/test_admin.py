@@ -52,7 +52,7 @@ def test_admin_refuses_offsets_outside_document(admin_client_logged, document):
     assert not Annotation.objects.exists()
 
 
-def test_admin_refuses_text_change_of_annotated_document(admin_client_logged):
+def test_admin_text_change_of_annotated_document_is_a_revision(admin_client_logged):
     annotation = AnnotationFactory()
     document = annotation.document
     response = admin_client_logged.post(
@@ -67,11 +67,16 @@ def test_admin_refuses_text_change_of_annotated_document(admin_client_logged):
             "annotations-INITIAL_FORMS": 1,
             "annotations-0-id": annotation.pk,
             "annotations-0-document": document.pk,
+            "revisions-TOTAL_FORMS": 1,
+            "revisions-INITIAL_FORMS": 1,
+            "revisions-0-id": document.revisions.get().pk,
+            "revisions-0-document": document.pk,
         },
     )
-    assert "cannot be changed" in response.content.decode()
+    assert response.status_code == 302
     document.refresh_from_db()
-    assert document.text != "changed"
+    assert (document.text, document.revision) == ("changed", 2)
+    assert document.revisions.get(number=2).source == "admin"
 
 
 def test_deleted_annotation_is_restored_from_admin(admin_client_logged):

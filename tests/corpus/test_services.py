@@ -44,18 +44,20 @@ def test_bad_fields_are_named(db, fields, field):
     assert not Document.objects.exists()
 
 
-def test_annotated_text_cannot_change(db):
+def test_annotated_text_changes_as_a_new_revision_keeping_the_annotation(db):
     annotation = AnnotationFactory()
     document = annotation.document
-    with pytest.raises(ValidationError) as exc:
-        document_update(document=document, text=document.text + " more")
-    assert "annotations" in exc.value.message_dict["text"][0]
+    old_text = document.text
+    document_update(document=document, text=document.text + " more")
     document.refresh_from_db()
-    assert not document.text.endswith(" more")
-    # Metadata stays editable.
+    assert document.text.endswith(" more") and document.revision == 2
+    assert document.revisions.get(number=1).text == old_text
+    annotation.refresh_from_db()
+    assert annotation.revision == 1  # until the re-anchoring task moves it
+    # Metadata stays editable without a revision.
     document_update(document=document, publisher="Reuters")
     document.refresh_from_db()
-    assert document.publisher == "Reuters"
+    assert (document.publisher, document.revision) == ("Reuters", 2)
 
 
 def test_document_changes_are_in_history(db):

@@ -167,17 +167,18 @@ def test_reviewer_cannot_create_documents(api):
     assert response.status_code == 403
 
 
-def test_document_metadata_update_and_frozen_text(lead, document):
+def test_document_metadata_update_and_text_revision(lead, document):
     api = api_for(lead)
     response = api.patch(
         f"/api/documents/{document.pk}/", {"title": "New title", "author": "Zoë"}, format="json"
     )
     assert response.status_code == 200
     assert response.json()["title"] == "New title"
-    AnnotationFactory(document=document)
+    annotation = AnnotationFactory(document=document)
     response = api.patch(f"/api/documents/{document.pk}/", {"text": "Other."}, format="json")
-    assert response.status_code == 400
-    assert "cannot be changed" in response.json()["text"][0]
+    assert response.status_code == 200
+    assert (response.json()["text"], response.json()["revision"]) == ("Other.", 2)
+    assert annotation.__class__.objects.filter(pk=annotation.pk).exists()
 
 
 # Annotations

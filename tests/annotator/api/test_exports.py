@@ -102,10 +102,13 @@ def test_jsonl_record_fields(lead, corpus):
         "suggestion_score",
         "suggester",
         "adjudicated_from",
+        "revision",
+        "anchor_state",
     }
     assert set(emoji) == expected
     final = next(r for r in records if r["is_final"])
     assert final["adjudicated_from"] == [suggested["id"]]
+    assert (emoji["revision"], emoji["anchor_state"]) == (1, "anchored")
 
 
 def test_export_filters_final_only_and_include_text(lead, corpus):

@@ -18,6 +18,7 @@ class AnnotatorConfig(AppConfig):
         from annotator import checks  # noqa: F401  (registers the system checks)
         from annotator.anchoring import receivers as anchoring_receivers
         from annotator.anchoring import tasks as anchoring_tasks  # noqa: F401
+        from annotator.claims import tasks as claim_tasks  # noqa: F401
         from annotator.events import receivers as event_receivers
         from annotator.events import tasks as event_tasks  # noqa: F401
         from annotator.review import tasks as review_tasks  # noqa: F401

@@ -70,3 +70,23 @@ def can_annotate(user: AbstractBaseUser | AnonymousUser) -> bool:
 def can_manage_webhooks(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Leads (and admins) register webhook endpoints and see their deliveries."""
     return is_lead(user)
+
+
+def can_change_evidence(user: AbstractBaseUser | AnonymousUser, evidence) -> bool:
+    """Evidence is changed by whoever added it, or a lead."""
+    return user.is_authenticated and (evidence.created_by_id == user.pk or is_lead(user))
+
+
+def can_publish_verdict(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Reviewers propose verdicts; leads (and admins) publish them or send them back."""
+    return is_lead(user)
+
+
+def can_change_verdict(user: AbstractBaseUser | AnonymousUser, verdict) -> bool:
+    """A draft or proposed verdict is changed by its proposer or a lead; a published one by a
+    lead only (after sending it back to draft)."""
+    if not user.is_authenticated:
+        return False
+    if is_lead(user):
+        return True
+    return verdict.state != "published" and verdict.proposed_by_id == user.pk

@@ -253,6 +253,17 @@ WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
 WEBHOOK_DISABLE_AFTER_SECONDS = env_float("WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
 WEBHOOK_SWEEP_SECONDS = env_float("WEBHOOK_SWEEP_SECONDS", 5)
 
+# Claims (annotator/claims): archived evidence pages are stored through Django's storage API
+# (the default storage: files under MEDIA_ROOT). ClaimReview export: the desk that signs the
+# verdicts, and where each published verdict is read ({id} = the verdict's id).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "media/"
+CLAIMREVIEW_ORGANIZATION = env_str("CLAIMREVIEW_ORGANIZATION", "Claim annotator desk")
+CLAIMREVIEW_ORGANIZATION_URL = env_str("CLAIMREVIEW_ORGANIZATION_URL", "http://127.0.0.1:8000/")
+CLAIMREVIEW_URL_TEMPLATE = env_str(
+    "CLAIMREVIEW_URL_TEMPLATE", "http://127.0.0.1:8000/claims/verdicts/{id}/"
+)
+
 # Celery. The embedded default needs no server: kombu's SQLAlchemy transport on its own SQLite
 # file in DATA_DIR (annotator/broker.py). `filesystem://` still works when set explicitly.
 _broker_dir = DATA_DIR / "broker"
@@ -370,6 +381,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"VerdictStateEnum": "annotator.models.claims.VerdictState"},
 }
 
 # Shared by every process (API throttle counters must be): a database table by default,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("annotator.api.urls")),
     path("suggestions/", include("annotator.suggestions.urls")),
     path("review/", include("annotator.review.urls")),
+    path("claims/", include("annotator.claims.urls")),
     path("", include("annotator.anchoring.urls")),
     path("", include("annotator.annotations.urls")),
     path("", include(decision_urlpatterns)),

@@ -62,6 +62,7 @@ def _labels_and_roles_after_flush(request):
     importlib.import_module("annotator.migrations.0003_suggestion_decisions").grant_decision_view(
         apps, None
     )
+    importlib.import_module("annotator.migrations.0005_claims").seed_ratings(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,7 @@ class AnnotationRow:
     is_final: bool
     can_change: bool = False
     evidence_href: str = ""
+    claim: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -172,12 +173,12 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _url_maker(name: str, document_id: int):
+def _url_maker(name: str, document_id: int | None):
     """reverse() once, then fill in the id: 2,000 reverse() calls would cost ~20 ms."""
     from django.urls import reverse
 
     sentinel = 987654321
-    url = reverse(name, args=[document_id, sentinel])
+    url = reverse(name, args=[sentinel] if document_id is None else [document_id, sentinel])
     head, tail = url.split(str(sentinel))
     return lambda pk: f"{head}{pk}{tail}"
 
@@ -191,6 +192,7 @@ def annotation_rows_html(
     """
     edit = _url_maker("annotator-annotation-edit", document_id)
     delete = _url_maker("annotator-annotation-delete", document_id)
+    claim_url = _url_maker("claims-claim", None)
     rows = []
     for a in annotations:
         slug = escape(a.label.slug)
@@ -213,6 +215,11 @@ def annotation_rows_html(
                 f'<a class="evidence" href="{escape(a.evidence_href)}" '
                 'rel="noopener noreferrer" target="_blank">Evidence</a>'
             )
+        # The claim panel (evidence, verdict): a real link; static/claims/claims.js loads it.
+        claim = f" · {escape(a.claim)}" if a.claim else ""
+        parts.append(
+            f'<a class="claim-open" href="{claim_url(a.pk)}" data-claim="{a.pk}">Claim{claim}</a>'
+        )
         if a.can_change:
             # Plain buttons: app.js sends them through htmx.ajax (one listener, not 4,000).
             parts.append(

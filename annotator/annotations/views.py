@@ -56,6 +56,7 @@ from annotator.annotations.services import (
     annotation_restore,
     annotation_update,
 )
+from annotator.claims.selectors import claim_summaries
 from annotator.models import Annotation, Assignment, AssignmentStatus
 from annotator.permissions import can_annotate, can_change_annotation, is_lead
 from annotator.review.services import assignment_mark_done, assignment_start
@@ -155,8 +156,10 @@ def workspace_context(
             document=document, user=user
         ).values_list(*SUGGESTION_FIELDS)
     ]
+    claims = claim_summaries(document=document)
     for annotation in annotations:
         annotation.can_change = can_change_annotation(user, annotation)
+        annotation.claim = claims.get(annotation.pk, "")
         url = annotation.evidence_url
         annotation.evidence_href = url if url.startswith(("http://", "https://")) else ""
     if assignment is None:

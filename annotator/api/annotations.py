@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,7 +22,7 @@ from annotator.api.base import (
     HAS_ROLE,
     BodyLimitMixin,
     CanChangeAnnotation,
-    PreconditionRequired,
+    version_read,
 )
 from annotator.api.filters import AnnotationFilter
 from annotator.api.revisions import AnnotationAnchorActions
@@ -61,18 +61,7 @@ class AnnotationViewSet(AnnotationAnchorActions, BodyLimitMixin, viewsets.ModelV
         return annotation_list_for_user(user=self.request.user)
 
     def _version(self, request: Request, body_version: int | None) -> int:
-        """The version the client read: without it a write would blindly overwrite (428)."""
-        if body_version is not None:
-            return body_version
-        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-        if not header or header == "*":
-            raise PreconditionRequired()
-        try:
-            return int(header)
-        except ValueError:
-            raise exceptions.ValidationError(
-                {"If-Match": 'Send the annotation\'s version number, e.g. If-Match: "3".'}
-            ) from None
+        return version_read(request, body_version)
 
     @extend_schema(request=AnnotationInputSerializer, responses={201: AnnotationSerializer})
     def create(self, request: Request) -> Response:

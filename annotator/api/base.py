@@ -24,6 +24,7 @@ from annotator.api.imports import ImportErrors
 from annotator.api.serializers import (
     AnnotationSerializer,
 )
+from annotator.claims.services import ClaimConflict
 from annotator.permissions import can_annotate, can_change_annotation, is_lead
 
 # Errors
@@ -65,6 +66,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         current = AnnotationSerializer(exc.current).data
         return Response(
             {"detail": str(exc), "version": exc.current.version, "current": current},
+            status=status.HTTP_409_CONFLICT,
+            headers={"ETag": f'"{exc.current.version}"'},
+        )
+    if isinstance(exc, ClaimConflict):
+        return Response(
+            {"detail": str(exc), "version": exc.current.version},
             status=status.HTTP_409_CONFLICT,
             headers={"ETag": f'"{exc.current.version}"'},
         )
@@ -138,6 +145,21 @@ class BodyLimitMixin:
         if limit is not None and length > limit:
             raise too_large()
         super().initial(request, *args, **kwargs)
+
+
+def version_read(request: Request, body_version: int | None, what: str = "annotation") -> int:
+    """The version the client read: without it a write would blindly overwrite (428)."""
+    if body_version is not None:
+        return body_version
+    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not header or header == "*":
+        raise PreconditionRequired()
+    try:
+        return int(header)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"If-Match": f'Send the {what}\'s version number, e.g. If-Match: "3".'}
+        ) from None
 
 
 def flag(request: Request, name: str) -> bool:

@@ -11,6 +11,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Func, QuerySet, TextField, Value
 
+from annotator.claims.transfer import chunks as _chunks
+from annotator.claims.transfer import w3c_bodies, with_claims
 from annotator.models import Annotation
 
 EXPORT_FIELDS = [
@@ -213,17 +215,6 @@ def iter_export_records(
             yield record
 
 
-def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def json_array_lines(records: Iterable[dict]) -> Iterator[str]:
     """A JSON array written piecewise, one record per line."""
     yield "["
@@ -255,6 +246,7 @@ def w3c_annotation(record: dict, text: str, *, base_url: str = "") -> dict[str, 
         )
     if record["evidence_url"]:
         body.append({"id": record["evidence_url"], "type": "Text", "purpose": "linking"})
+    body += w3c_bodies(record)
     source = record["document_source_url"] or f"{base_url}/api/documents/{record['document_id']}/"
     annotation: dict[str, Any] = {
         "id": f"{base_url}/api/annotations/{record['id']}/",
@@ -292,7 +284,7 @@ def w3c_lines(annotations: QuerySet[Annotation], *, base_url: str = "") -> Itera
     """A W3C AnnotationPage (JSON-LD) streamed piecewise."""
     yield json.dumps({"@context": W3C_CONTEXT, "type": "AnnotationPage"})[:-1] + ', "items": ['
     first = True
-    for record in iter_export_records(annotations, include_text=True):
+    for record in with_claims(iter_export_records(annotations, include_text=True)):
         text = record.pop("document_text")
         item = w3c_annotation(record, text, base_url=base_url)
         yield ("\n" if first else ",\n") + json.dumps(item, ensure_ascii=False)

@@ -1,5 +1,4 @@
 """Import of the JSONL annotation export: all records checked first, then written at once.
-
 Matching and creation rules (also in README):
 - a record's document is found by `document_sha256` (the first document with that text), or
   by `document_id` when the record carries no sha256; when no document matches and the record
@@ -31,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 
 from annotator.annotations.services import evidence_url_check, span_check
 from annotator.api.parsers import json_loads_bounded
+from annotator.claims.transfer import claim_check, claims_write
 from annotator.models import (
     Annotation,
     Label,
@@ -211,6 +211,7 @@ class _Importer:
                 "suggester": _text(record, "suggester"),
                 "exported_id": exported_id,
                 "adjudicated_from": sources,
+                "claim": claim_check(self, record),
             }
         )
 
@@ -324,8 +325,8 @@ class _Importer:
                 id_map[row["exported_id"]] = annotation.pk
         self.adjudicated_from_set(new[split:], new_rows[split:], id_map)
         created += bulk_create_with_history(new[split:], Annotation, batch_size=2000)
-        # auto_now/auto_now_add set the clock on insert; keep the exported times instead.
-        keep = []
+        claims_write(zip(created, [row["claim"] for row in new_rows], strict=True), users)
+        keep = []  # auto_now/auto_now_add set the clock on insert: keep the exported times
         for annotation, (created_at, updated_at) in zip(created, times, strict=True):
             if created_at or updated_at:
                 annotation.created_at = created_at or annotation.created_at

@@ -21,6 +21,7 @@ from annotator.api.imports import annotations_import
 from annotator.api.serializers import (
     ImportResultSerializer,
 )
+from annotator.claims.transfer import with_claims, with_claims_json
 from annotator.permissions import is_lead
 
 # Export and import
@@ -96,7 +97,8 @@ class AnnotationExportView(APIView):
         if fmt == "spacy":
             return exports.spacy_lines(annotations)
         if fmt in {"jsonl", "json"} and not include_text:
-            texts = exports.iter_json_texts(annotations)  # JSON written by PostgreSQL
+            # JSON written by PostgreSQL; evidence and verdicts spliced in per chunk.
+            texts = with_claims_json(exports.iter_json_texts(annotations))
             if fmt == "json":
                 return exports.json_array_text_lines(texts)
             return exports.jsonl_text_lines(texts)
@@ -104,6 +106,7 @@ class AnnotationExportView(APIView):
         if fmt == "csv":
             fields = [*exports.EXPORT_FIELDS] + (["document_text"] if include_text else [])
             return exports.csv_lines(records, fields)
+        records = with_claims(records)
         if fmt == "json":
             return exports.json_array_lines(records)
         return exports.jsonl_lines(records)

@@ -11,6 +11,16 @@ from annotator.models.annotations import (
     Origin,
     http_url_validator,
 )
+from annotator.models.claims import (
+    ArchiveStatus,
+    DeskRule,
+    Evidence,
+    Rating,
+    RuleKind,
+    Stance,
+    Verdict,
+    VerdictState,
+)
 from annotator.models.events import (
     DeliveryStatus,
     Event,
@@ -34,6 +44,14 @@ __all__ = [
     "AnchorMethod",
     "AnchorState",
     "Annotation",
+    "ArchiveStatus",
+    "DeskRule",
+    "Evidence",
+    "Rating",
+    "RuleKind",
+    "Stance",
+    "Verdict",
+    "VerdictState",
     "Assignment",
     "AssignmentStatus",
     "DeletedAnnotation",

@@ -102,10 +102,14 @@ def test_jsonl_record_fields(lead, corpus):
         "suggestion_score",
         "suggester",
         "adjudicated_from",
+        # Claims (issue 13): the annotation's sources and verdict travel with it.
+        "evidence",
+        "verdict",
         "revision",
         "anchor_state",
     }
     assert set(emoji) == expected
+    assert emoji["evidence"] == [] and emoji["verdict"] is None
     final = next(r for r in records if r["is_final"])
     assert final["adjudicated_from"] == [suggested["id"]]
     assert (emoji["revision"], emoji["anchor_state"]) == (1, "anchored")
@@ -194,10 +198,11 @@ def test_export_query_count_does_not_grow(lead, corpus, django_assert_max_num_qu
     for start in range(40):
         AnnotationFactory(document=corpus["plain"], start=start, end=start + 2, created_by=lead)
     api = api_for(lead)
-    with django_assert_max_num_queries(4):
+    # +2: the annotations' evidence and verdicts, read once per chunk of 2,000 (issue 13).
+    with django_assert_max_num_queries(4 + 2):
         lines = jsonl(body(api.get("/api/export/annotations/")))
     assert len(lines) == 43
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5 + 2):
         page = json.loads(body(api.get("/api/export/annotations/?format=w3c")))
     assert len(page["items"]) == 43
 

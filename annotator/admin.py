@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from annotator.annotations.admin import AnnotationInline
 from annotator.claims import admin as claims_admin  # noqa: F401  (registers its models)
+from annotator.events import admin as events_admin  # noqa: F401  (registers its models)
 from annotator.permissions import can_assign
 from annotator.review.admin import assign_to_reviewers
 from annotator.suggestions.admin import queue_suggestions

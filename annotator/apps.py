@@ -19,12 +19,15 @@ class AnnotatorConfig(AppConfig):
         from annotator.anchoring import receivers as anchoring_receivers
         from annotator.anchoring import tasks as anchoring_tasks  # noqa: F401
         from annotator.claims import tasks as claim_tasks  # noqa: F401
+        from annotator.events import receivers as event_receivers
+        from annotator.events import tasks as event_tasks  # noqa: F401
         from annotator.review import tasks as review_tasks  # noqa: F401
         from annotator.suggestions import model_store, receivers
         from annotator.suggestions import tasks as suggestion_tasks  # noqa: F401
         from annotator.suggestions.suggesters import learned
 
         receivers.connect()
+        event_receivers.connect()
         anchoring_receivers.connect()
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="annotator-cache-table")
         # The learned suggester reads no database itself: it is handed the model loader.

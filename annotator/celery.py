@@ -24,4 +24,4 @@ logging.getLogger("kombu.connection").addFilter(_DefaultHostnameFilter())
 app = Celery("annotator")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each capability keeps its tasks in its own tasks module (annotator/enqueue.py names them).
-app.autodiscover_tasks(["annotator.suggestions", "annotator.review"])
+app.autodiscover_tasks(["annotator.suggestions", "annotator.review", "annotator.events"])

@@ -67,6 +67,11 @@ def can_annotate(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user_roles(user))
 
 
+def can_manage_webhooks(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Leads (and admins) register webhook endpoints and see their deliveries."""
+    return is_lead(user)
+
+
 def can_change_evidence(user: AbstractBaseUser | AnonymousUser, evidence) -> bool:
     """Evidence is changed by whoever added it, or a lead."""
     return user.is_authenticated and (evidence.created_by_id == user.pk or is_lead(user))

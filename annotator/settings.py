@@ -42,6 +42,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -234,6 +244,14 @@ CONTENT_SECURITY_POLICY = {
 FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
 FETCH_TIMEOUT = env_int("FETCH_TIMEOUT", 20)
+
+# Webhooks (annotator/events): per-request timeout, retries with exponential backoff and
+# jitter (base, cap) over about a day, disabled after failing this long; the worker's sweep.
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 5)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+WEBHOOK_DISABLE_AFTER_SECONDS = env_float("WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
+WEBHOOK_SWEEP_SECONDS = env_float("WEBHOOK_SWEEP_SECONDS", 5)
 
 # Claims (annotator/claims): archived evidence pages are stored through Django's storage API
 # (the default storage: files under MEDIA_ROOT). ClaimReview export: the desk that signs the

@@ -14,6 +14,7 @@ import hashlib
 import io
 import ipaddress
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -183,6 +184,42 @@ def fetch(
                 continue
             return _read(url, current, response, redirects, content_types, max_bytes, deadline)
     raise FetchError(f"More than {max_redirects} redirects.")
+
+
+_sessions = threading.local()
+
+
+def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST `body` to `url` under the same address rules; returns the HTTP status.
+
+    Redirects are not followed (a 3xx is the answer); at most 64 KiB of the answer is read.
+    A session is kept per thread, so connections to a receiver are reused.
+    Raises FetchError (UnsafeURL for a refused address) on network errors and timeouts.
+    """
+    url_check(url)
+    session = getattr(_sessions, "session", None)
+    if session is None or getattr(_sessions, "private", None) != _allow_private():
+        session = _sessions.session = _manager().get_session()
+        _sessions.private = _allow_private()
+    try:
+        response = session.post(
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            stream=True,
+            timeout=(min(5, timeout), timeout),
+        )
+        # Read a little of the answer (all of a short one, so the connection is reused).
+        next(response.iter_content(64 * 1024), None)
+    except InvalidIPAddress as exc:
+        raise UnsafeURL(f"The address is not public: {exc}") from None
+    except requests.Timeout:
+        raise FetchError(f"No answer within {timeout:g} s.") from None
+    except requests.RequestException as exc:
+        raise FetchError(f"The request failed: {type(exc).__name__}.") from None
+    response.close()
+    return response.status_code
 
 
 def _get(session: requests.Session, url: str, deadline: float) -> requests.Response:

@@ -8,12 +8,17 @@ from annotator.annotations.selectors import (
     document_list_for_user,
 )
 from annotator.models import Assignment
-from annotator.suggestions.selectors import suggestion_open_list
+from annotator.suggestions.selectors import documents_by_uncertainty, suggestion_open_list
 from corpus.models import Document
 
+QUEUE_ORDERS = ("", "uncertainty")
 
-def queue_documents(*, user, collection: str = "", search: str = "") -> QuerySet[Document]:
-    """The user's documents for the queue, with the user's status per document."""
+
+def queue_documents(
+    *, user, collection: str = "", search: str = "", order: str = ""
+) -> QuerySet[Document]:
+    """The user's documents for the queue, with the user's status per document; by
+    collection, or with `order="uncertainty"` the ones the model is least sure of first."""
 
     documents = document_list_for_user(user=user)
     if collection:
@@ -21,11 +26,10 @@ def queue_documents(*, user, collection: str = "", search: str = "") -> QuerySet
     if search:
         documents = documents.filter(title__icontains=search)
     status = Assignment.objects.filter(document=OuterRef("pk"), reviewer=user).values("status")
-    return (
-        documents.annotate(my_status=Subquery(status[:1]))
-        .defer("text", "metadata")
-        .order_by("collection__name", "id")
-    )
+    documents = documents.annotate(my_status=Subquery(status[:1])).defer("text", "metadata")
+    if order == "uncertainty":
+        return documents_by_uncertainty(documents, user=user)
+    return documents.order_by("collection__name", "id")
 
 
 def queue_counts(*, user, document_ids: list[int]) -> dict[int, dict]:

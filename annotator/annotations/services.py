@@ -10,6 +10,7 @@ from django.http import Http404
 
 from annotator.annotations.selectors import document_work_is_final
 from annotator.enqueue import DOCUMENT_REANCHOR, task
+from annotator.events.services import EventType, annotation_event
 from annotator.models import (
     Annotation,
     Label,
@@ -107,7 +108,7 @@ def _lock_annotation(annotation_id: int) -> Annotation:
     # the blind-review rule), which every write in the collection would otherwise wait on.
     current = (
         Annotation.objects.select_for_update(of=("self", "document"))
-        .select_related("document__collection")
+        .select_related("document__collection", "label")
         .filter(pk=annotation_id)
         .first()
     )
@@ -209,6 +210,7 @@ def annotation_create(
     revision_current_check(document=document, current=_lock_document(document.pk))
     annotation_duplicate_check(annotation=annotation)
     annotation.save(force_insert=True)
+    annotation_event(EventType.ANNOTATION_CREATED, annotation, actor=created_by)
     return annotation
 
 
@@ -257,6 +259,7 @@ def annotation_update(
     # The row is locked, so a plain increment is safe (and history records the real number).
     current.version += 1
     current.save()
+    annotation_event(EventType.ANNOTATION_UPDATED, current, actor=user)
     return current
 
 
@@ -269,6 +272,7 @@ def annotation_delete(*, annotation: Annotation, user, version: int | None = Non
     if version is not None and current.version != version:
         raise AnnotationConflict(current)
     current._change_reason = "deleted"
+    annotation_event(EventType.ANNOTATION_DELETED, current, actor=user)
     current.delete()
 
 
@@ -311,4 +315,5 @@ def annotation_restore(*, annotation_id: int, user) -> Annotation:
             status=SuggestionStatus.ACCEPTED,
             annotation__isnull=True,
         ).update(annotation=annotation)
+    annotation_event(EventType.ANNOTATION_RESTORED, annotation, actor=user)
     return annotation

@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from annotator.annotations import views
+from annotator.annotations import queue_views, views
 from annotator.annotations.label_styles import label_stylesheet
 
 doc = "documents/<int:document_id>/"
 
 urlpatterns = [
-    path("", views.queue, name="annotator-queue"),
+    path("", queue_views.queue, name="annotator-queue"),
     path("labels.css", label_stylesheet, name="annotator-label-css"),
     path(doc, views.document_detail, name="annotator-document"),
     path(doc + "changes/", views.document_changes, name="annotator-document-changes"),

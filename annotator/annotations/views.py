@@ -11,7 +11,6 @@ from functools import wraps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -27,12 +26,7 @@ from annotator.annotations.forms import (
     form_errors_text,
 )
 from annotator.annotations.highlights import annotation_rows_html
-from annotator.annotations.queue_selectors import (
-    collection_progress,
-    document_fingerprint,
-    queue_counts,
-    queue_documents,
-)
+from annotator.annotations.queue_selectors import document_fingerprint
 from annotator.annotations.selectors import (
     annotation_for_user,
     annotation_list,
@@ -49,13 +43,12 @@ from annotator.annotations.services import (
     annotation_update,
 )
 from annotator.annotations.workspace import annotation_rows, changes_context, workspace_context
-from annotator.models import Annotation, AssignmentStatus
+from annotator.models import Annotation
 from annotator.permissions import can_annotate
 from annotator.review.services import assignment_mark_done, assignment_start
 from corpus.models import Document
 
 User = get_user_model()
-QUEUE_PAGE_SIZE = 25
 WORKSPACE = "annotations/document.html#workspace"
 WORKSPACE_RESPONSE = "annotations/_workspace_response.html"
 CHANGES = "annotations/_changes.html"
@@ -78,40 +71,6 @@ def reviewer_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-# Queue
-
-
-@reviewer_required
-@require_GET
-def queue(request: HtmxHttpRequest) -> HttpResponse:
-    collection = request.GET.get("collection", "")
-    search = request.GET.get("q", "").strip()
-    documents = queue_documents(user=request.user, collection=collection, search=search)
-    page = Paginator(documents, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = queue_counts(user=request.user, document_ids=[d.pk for d in page])
-    labels = label_list_all()
-    rows = [
-        {
-            "document": d,
-            "status": AssignmentStatus(d.my_status).label if d.my_status else "Not started",
-            "status_slug": d.my_status or "assigned",
-            "labels": [(label, counts[d.pk]["labels"].get(label.slug, 0)) for label in labels],
-            "open": counts[d.pk]["open"],
-        }
-        for d in page
-    ]
-    context = {
-        "page": page,
-        "rows": rows,
-        "labels": labels,
-        "progress": collection_progress(user=request.user),
-        "collection": collection,
-        "q": search,
-    }
-    template = "annotations/queue.html" + ("#queue-table" if request.htmx else "")
-    return render(request, template, context)
 
 
 # Document page

@@ -32,6 +32,7 @@ from annotator.api.serializers import (
     AnnotationUpdateSerializer,
 )
 from annotator.models import Annotation
+from annotator.review.services import assignment_start
 
 # Annotations
 
@@ -70,6 +71,8 @@ class AnnotationViewSet(AnnotationAnchorActions, BodyLimitMixin, viewsets.ModelV
         document = document_list_for_user(user=request.user).filter(pk=data.pop("document")).first()
         _report_all_errors(document, data)
         annotation = annotation_create(document=document, created_by=request.user, **data)
+        # Work through the API starts the reviewer's assignment, as opening the page does.
+        assignment_start(document=document, reviewer=request.user)
         return Response(self._out(annotation), status=status.HTTP_201_CREATED)
 
     def _out(self, annotation) -> dict:

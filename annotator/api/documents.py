@@ -37,7 +37,10 @@ from annotator.api.serializers import (
     SuggestionRunSerializer,
     SuggestionSerializer,
 )
-from annotator.suggestions.selectors import suggestion_pending_list_for_user
+from annotator.suggestions.selectors import (
+    documents_by_uncertainty,
+    suggestion_pending_list_for_user,
+)
 from corpus.models import Collection, Document, RevisionSource
 from corpus.services import collection_get_or_create, document_create, document_update
 from corpus.signals import documents_created
@@ -62,7 +65,9 @@ class DocumentViewSet(
     queryset = Document.objects.none()
     permission_classes = [*HAS_ROLE, IsLeadForWrites]
     filterset_class = DocumentFilter
-    ordering_fields = ["id", "title", "created_at", "published_at"]
+    # "uncertainty" (annotated on request): `?ordering=-uncertainty` lists first the documents
+    # whose open suggestions the model is least sure of.
+    ordering_fields = ["id", "title", "created_at", "published_at", "uncertainty"]
     ordering = ["id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
@@ -70,6 +75,8 @@ class DocumentViewSet(
         documents = document_list_for_user(user=self.request.user)
         if self.action == "list" and not flag(self.request, "include_text"):
             documents = documents.defer("text")
+        if self.action == "list" and "uncertainty" in self.request.query_params.get("ordering", ""):
+            documents = documents_by_uncertainty(documents, user=self.request.user)
         return documents
 
     def get_serializer_class(self):

@@ -17,6 +17,7 @@ from annotator.api.serializers import (
     SuggestionSerializer,
 )
 from annotator.models import Suggestion, SuggestionRun
+from annotator.review.services import assignment_start
 from annotator.suggestions.decisions import suggestion_accept, suggestion_reject
 from annotator.suggestions.selectors import suggestion_list_for_user, suggestion_run_list_for_user
 
@@ -44,12 +45,14 @@ class SuggestionViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
         annotation = suggestion_accept(
             suggestion=suggestion, user=request.user, **serializer.validated_data
         )
+        assignment_start(document=suggestion.document, reviewer=request.user)
         return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=SuggestionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk=None) -> Response:
         suggestion = suggestion_reject(suggestion=self.get_object(), user=request.user)
+        assignment_start(document=suggestion.document, reviewer=request.user)
         suggestion = self.get_queryset().get(pk=suggestion.pk)
         return Response(self.get_serializer(suggestion).data)
 

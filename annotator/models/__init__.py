@@ -21,6 +21,13 @@ from annotator.models.claims import (
     Verdict,
     VerdictState,
 )
+from annotator.models.events import (
+    DeliveryStatus,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from annotator.models.review import AgreementReport, Assignment, AssignmentStatus
 from annotator.models.suggestions import (
     RunStatus,
@@ -48,6 +55,8 @@ __all__ = [
     "Assignment",
     "AssignmentStatus",
     "DeletedAnnotation",
+    "DeliveryStatus",
+    "Event",
     "Label",
     "Origin",
     "RunStatus",
@@ -57,5 +66,8 @@ __all__ = [
     "SuggestionRun",
     "SuggestionRunDocument",
     "SuggestionStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "http_url_validator",
 ]

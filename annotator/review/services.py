@@ -19,6 +19,7 @@ from annotator.annotations.services import (
     work_open_check,
 )
 from annotator.enqueue import AGREEMENT_REPORT_REFRESH, task
+from annotator.events.services import review_event
 from annotator.models import AgreementReport, Annotation, Assignment, AssignmentStatus, Label
 from annotator.permissions import can_adjudicate, can_assign, can_be_assigned
 from annotator.review.agreement import DocumentSpans, agreement_report
@@ -50,14 +51,40 @@ def _assignment_start_locked(*, document: Document, reviewer) -> Assignment:
 
 
 @transaction.atomic
-def assignment_mark_done(*, document: Document, reviewer, done: bool = True) -> Assignment:
+def assignment_mark_done(
+    *, document: Document, reviewer, done: bool = True, actor=None
+) -> Assignment:
     """Mark the reviewer's work done (or in progress again, unless that work is final)."""
     if not done:
         work_open_check(document=document, user=reviewer)
     assignment = assignment_start(document=document, reviewer=reviewer)
+    was_done = assignment.status == AssignmentStatus.DONE
     assignment.status = AssignmentStatus.DONE if done else AssignmentStatus.IN_PROGRESS
     assignment.done_at = timezone.now() if done else None
     assignment.save(update_fields=["status", "done_at"])
+    if was_done != done:
+        review_event(assignment, actor=actor or reviewer)
+    return assignment
+
+
+@transaction.atomic
+def assignment_reopen(*, document: Document, reviewer, user) -> Assignment:
+    """Mark a reviewer's work in progress again: their own (refused once final under blind
+    review, as in the UI) or, for a lead, anyone's."""
+    if reviewer.pk == user.pk:
+        return assignment_mark_done(document=document, reviewer=reviewer, done=False)
+    _require_assigner(user)
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(document=document, reviewer=reviewer, status=AssignmentStatus.DONE)
+        .first()
+    )
+    if assignment is None:
+        raise ValidationError(f"{reviewer.get_username()} has not marked this document done.")
+    assignment.status = AssignmentStatus.IN_PROGRESS
+    assignment.done_at = None
+    assignment.save(update_fields=["status", "done_at"])
+    review_event(assignment, actor=user)
     return assignment
 
 

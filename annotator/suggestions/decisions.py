@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from annotator.annotations.services import annotation_create, work_open_check
+from annotator.events.services import EventType, suggestion_event
 from annotator.models import Annotation, Label, Origin
 from annotator.models.suggestions import Suggestion, SuggestionDecision, SuggestionStatus
 
@@ -80,6 +81,7 @@ def suggestion_accept(
         suggestion=current,
     )
     _decide(current, user, SuggestionStatus.ACCEPTED, annotation)
+    suggestion_event(EventType.SUGGESTION_ACCEPTED, current, user=user, annotation=annotation)
     return annotation
 
 
@@ -88,4 +90,5 @@ def suggestion_reject(*, suggestion: Suggestion, user) -> Suggestion:
     current = _open_for(user, suggestion.pk)
     work_open_check(document=current.document, user=user)
     _decide(current, user, SuggestionStatus.REJECTED)
+    suggestion_event(EventType.SUGGESTION_REJECTED, current, user=user)
     return current

@@ -16,18 +16,22 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from annotator.enqueue import SUGGESTIONS_CREATE, task
+from annotator.events.services import run_finished_event
 from annotator.models import RunStatus, SuggestionRun, SuggestionRunDocument
 from corpus.models import Document
 
 logger = logging.getLogger(__name__)
 
 
+@transaction.atomic
 def run_fail(run_id: int, error: str, *, finished: bool = False) -> None:
     fields = {"status": RunStatus.FAILED}
     if finished:
         fields["finished_at"] = timezone.now()
     SuggestionRun.objects.filter(pk=run_id).update(**fields)
     SuggestionRun.objects.filter(pk=run_id, error="").update(error=error[:5000])
+    if finished:
+        run_finished_event(run_id)
 
 
 def run_started(run_id: int) -> None:
@@ -81,13 +85,16 @@ def run_document_done(run_id: int, document_id: int, *, created: int, failed: bo
         suggestions_created=F("suggestions_created") + created,
         **_run_finished(last, failing=failed),
     )
+    run_finished_event(run_id)
     return True
 
 
+@transaction.atomic
 def run_finish(run_id: int) -> None:
     """Finish the run if every document is done (a run with none, or counted elsewhere)."""
     done = Q(finished_at__isnull=True) & Q(documents_done__gte=F("documents_total"))
-    SuggestionRun.objects.filter(pk=run_id).update(**_run_finished(done))
+    if SuggestionRun.objects.filter(pk=run_id).update(**_run_finished(done)):
+        run_finished_event(run_id)
 
 
 def suggestion_run_fan_out(*, run_id: int, chunk_size: int = 500) -> int:

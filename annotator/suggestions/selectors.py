@@ -5,6 +5,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FloatField,
     OuterRef,
     Prefetch,
     Q,
@@ -13,7 +14,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Abs, Coalesce
 
 from annotator.annotations.selectors import document_list_for_user
 from annotator.models import (
@@ -41,6 +42,26 @@ def suggestion_open_list(*, user) -> QuerySet:
     return Suggestion.objects.filter(
         status=SuggestionStatus.PENDING, revision=F("document__revision")
     ).exclude(Exists(mine))
+
+
+def documents_by_uncertainty(documents: QuerySet, *, user) -> QuerySet:
+    """`documents` with the most uncertain first: by the open suggestion (open to `user`) whose
+    score is closest to 0.5, where the model is least sure, as `uncertainty` (1 at 0.5, 0 at
+    0 or 1); documents without open suggestions last (-1), then by id."""
+    gap = Abs(F("score") - Value(0.5))
+    closest = (
+        suggestion_open_list(user=user)
+        .filter(document=OuterRef("pk"))
+        .annotate(gap=gap)
+        .order_by("gap")
+        .values("gap")[:1]
+    )
+    uncertainty = Coalesce(
+        Value(1.0) - Value(2.0) * Subquery(closest, output_field=FloatField()),
+        Value(-1.0),
+        output_field=FloatField(),
+    )
+    return documents.annotate(uncertainty=uncertainty).order_by("-uncertainty", "id")
 
 
 def suggestion_pending_list(*, document: Document, user) -> QuerySet:

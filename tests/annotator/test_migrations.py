@@ -15,6 +15,15 @@ def _migrate(target):
     return executor.loader.project_state(target).apps
 
 
+@pytest.fixture(autouse=True)
+def _back_to_latest():
+    """Each test here migrates the database back; later tests need every table again."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_decided_suggestions_become_their_deciders_decisions():
     apps = _migrate(BEFORE)

@@ -46,6 +46,7 @@ class Segmentation:
         self.text = text
         self.paragraph_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
         self._sentences: dict[int, list[tuple[int, int]]] = {}
+        self._starts: dict[int, list[int]] = {}
 
     def paragraph(self, index: int) -> tuple[int, int]:
         start = self.paragraph_starts[index]
@@ -67,7 +68,9 @@ class Segmentation:
         sentences = self.sentences_of(index)
         if not sentences:
             return self.paragraph(index)
-        starts = [s for s, _ in sentences]
+        starts = self._starts.get(index)
+        if starts is None:
+            starts = self._starts[index] = [s for s, _ in sentences]
         return sentences[max(0, bisect_right(starts, position) - 1)]
 
     def sentences(self) -> list[tuple[int, int]]:

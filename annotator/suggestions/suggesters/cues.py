@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from re import _constants, _parser
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -98,23 +99,183 @@ def data(name: str) -> dict:
 class Terms:
     """Case-insensitive whole-word alternatives (longest first) from a lexicon.
 
-    Matched on the lowercased text with a lowercased pattern, which is faster than
+    Matched on the lowercased text with lowercased patterns, which is faster than
     re.IGNORECASE; offsets are the same because lowercasing kept the text's length (when it
     does not, e.g. "İ", the original text is matched with IGNORECASE). Take the matched words
     from the original text, not from the match.
+
+    A long alternation is slow in Python's re (every alternative is tried at every word), so
+    each pattern is tried only at the words whose first three characters it can start with
+    (found from the parsed pattern); a pattern whose start cannot be enumerated is searched
+    for as usual. Same matches as one alternation: leftmost first, then the first pattern in
+    order, never overlapping.
     """
 
     def __init__(self, terms: list[str]) -> None:
         ordered = sorted(terms, key=len, reverse=True)
         source = r"\b(?:" + "|".join(ordered) + r")\b"
-        self.lowered = re.compile(_lower_literals(source))
         self.ignorecase = re.compile(source, re.IGNORECASE)
+        self.by_prefix: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        rest = []
+        for order, term in enumerate(ordered):
+            pattern = _lower_literals(term)
+            found = prefixes(pattern, PREFIX)
+            if found is None or not found:
+                rest.append((order, pattern))
+                continue
+            compiled = re.compile(rf"(?:{pattern})\b")
+            for prefix in found:
+                self.by_prefix.setdefault(prefix, []).append((order, compiled))
+        self.rest = [(order, re.compile(rf"\b(?:{pattern})\b")) for order, pattern in rest]
+        if not self.by_prefix.keys() <= _PREFIXES:
+            _PREFIXES.update(self.by_prefix)
+            _trigger.cache_clear()
+            prefix_positions.cache_clear()
 
     def spans(self, text: str, lowered: str | None) -> Iterator[tuple[int, int]]:
         """(start, end) of every match; `lowered` is lowered_text(text)."""
         if lowered is None:
             return (match.span() for match in self.ignorecase.finditer(text))
-        return (match.span() for match in self.lowered.finditer(lowered))
+        return iter(self._dispatched(lowered))
+
+    def _dispatched(self, lowered: str) -> list[tuple[int, int]]:
+        candidates: dict[int, list[tuple[int, re.Pattern[str]]]] = {}
+        positions = prefix_positions(lowered)
+        by_prefix = self.by_prefix
+        for prefix in positions.keys() & by_prefix.keys():
+            patterns = by_prefix[prefix]
+            for position in positions[prefix]:
+                candidates[position] = patterns
+        rest_matches: dict[int, list[tuple[int, int]]] = {}
+        for order, pattern in self.rest:
+            for match in pattern.finditer(lowered):
+                rest_matches.setdefault(match.start(), []).append((order, match.end()))
+        found = []
+        last_end = 0
+        for position in sorted(candidates.keys() | rest_matches.keys()):
+            if position < last_end:
+                continue
+            best = None
+            for order, pattern in candidates.get(position, ()):
+                if best is not None and order > best[0]:
+                    continue
+                match = pattern.match(lowered, position)
+                if match is not None:
+                    best = (order, match.end())
+            for order, end in rest_matches.get(position, ()):
+                if best is None or order < best[0]:
+                    best = (order, end)
+            if best is not None and best[1] > position:
+                found.append((position, best[1]))
+                last_end = best[1]
+        return found
+
+
+PREFIX = 3
+_PREFIXES: set[str] = set()  # what every Terms made so far starts with
+
+
+@cache
+def _trigger() -> re.Pattern[str]:
+    # A lookahead: "a p" (of "a person") must not hide "par" two characters later.
+    return re.compile(r"\b(?=(" + trie_pattern(sorted(_PREFIXES)) + "))")
+
+
+@lru_cache(maxsize=2)
+def prefix_positions(lowered: str) -> dict[str, list[int]]:
+    """Where in `lowered` a word starts with a prefix that some Terms needs, by prefix: one
+    scan of the text shared by every Terms."""
+    positions: dict[str, list[int]] = {}
+    for match in _trigger().finditer(lowered):
+        positions.setdefault(match.group(1), []).append(match.start())
+    return positions
+
+
+def trie_pattern(words: list[str]) -> str:
+    """A regex matching any of `words`, factored by common prefixes ("ab(?:c|d)"): Python's
+    re tries alternatives one by one, so a trie fails fast on a first character."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie(tree)
+
+
+def _trie(node: dict) -> str:
+    branches = [re.escape(char) + _trie(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    optional = "" in node
+    if len(branches) == 1 and not optional:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + ("?" if optional else "")
+
+
+def prefixes(pattern: str, size: int, limit: int = 400) -> set[str] | None:
+    """Every string of `size` characters a match of `pattern` can begin with, or None when
+    that cannot be listed (a character class such as \\w, a match shorter than `size`, a
+    non-word first character, or more than `limit` of them)."""
+    try:
+        parsed = list(_parser.parse(pattern))
+    except re.error:
+        return None
+    found = _starts(parsed, size, limit)
+    if found is None or any(not (p[:1].isalnum() or p[:1] == "_") for p in found):
+        return None
+    return found
+
+
+def _starts(items: list, size: int, limit: int) -> set[str] | None:
+    """Prefixes of length `size` of what the sequence `items` matches (None: unknown)."""
+    if size == 0:
+        return {""}
+    if not items:
+        return None  # the match may end before `size` characters
+    op, av = items[0]
+    rest = items[1:]
+    heads: list[tuple[str, list]] = []  # (characters, items still to match after them)
+    if op is _constants.LITERAL:
+        heads = [(chr(av), rest)]
+    elif op is _constants.AT:
+        return _starts(rest, size, limit)
+    elif op is _constants.IN:
+        if not all(kind is _constants.LITERAL for kind, _ in av):
+            return None
+        heads = [(chr(value), rest) for _, value in av]
+    elif op is _constants.SUBPATTERN:
+        return _starts(list(av[-1]) + rest, size, limit)
+    elif op is _constants.BRANCH:
+        found: set[str] = set()
+        for branch in av[1]:
+            more = _starts(list(branch) + rest, size, limit)
+            if more is None:
+                return None
+            found |= more
+        return found if len(found) <= limit else None
+    elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+        low, high, body = av
+        if high > 3 or low > high:
+            return None
+        found = set()
+        for count in range(low, high + 1):
+            more = _starts(list(body) * count + rest, size, limit)
+            if more is None:
+                return None
+            found |= more
+        return found if len(found) <= limit else None
+    else:
+        return None
+    found = set()
+    for chars, after in heads:
+        more = _starts(after, size - len(chars), limit)
+        if more is None:
+            return None
+        found |= {chars + tail for tail in more}
+        if len(found) > limit:
+            return None
+    return found
 
 
 def lowered_text(text: str) -> str | None:

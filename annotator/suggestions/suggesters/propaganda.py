@@ -1,17 +1,25 @@
-"""Propaganda: loaded language, name calling, slogans, flag-waving, appeals to fear,
-glittering generalities and exaggeration, from the lexicon in data/propaganda.json.
+"""Propaganda: loaded language, name calling, slogans, flag-waving, appeals to fear, doubt,
+exaggeration and repetition, from the lexicons in data/propaganda.json and
+data/loaded_language.json.
 
-The span is the cue phrase, or the whole short quotation that holds it; the rationale
-names the technique(s) and the cue.
+Propaganda lives in short phrases (median 18 characters in the SemEval-2020 corpus), so a cue
+word becomes the phrase around it: up to `CONTEXT` words either side, never across clause
+punctuation. Short quotations (“scare quotes”), rhetorical questions and exclamations are
+suggested whole. Overlapping phrases merge into one suggestion whose rationale names every
+technique and cue; more cues, higher score.
 """
 
 from __future__ import annotations
 
-from annotator.suggestions.suggesters.base import SpanSuggestion, dedupe
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+
+from annotator.suggestions.suggesters.base import SpanSuggestion, trim
 from annotator.suggestions.suggesters.cues import Terms, data, enclosing_quote, lowered_text
 
 name = "propaganda"
-version = "1"
+version = "2"
 
 
 def _compile() -> list[tuple[str, float, Terms]]:
@@ -23,36 +31,142 @@ def _compile() -> list[tuple[str, float, Terms]]:
 
 
 TECHNIQUES = _compile()
+LOADED = frozenset(data("loaded_language.json")["words"])
+LOADED_SCORE = 0.45
 MAX_QUOTE = 160
+CONTEXT = 2
+WORD = re.compile(r"[^\W\d_][\w’'\-]*")
+# Clause punctuation a phrase never crosses (quotes included: a quotation is its own unit).
+CLAUSE = re.compile(r"[.,;:!?()\[\]\n“”\"—–]")
+# A short quotation of one to four words: “experts”, “fake news”, “Crooked Hillary”.
+SCARE_QUOTE = re.compile(r"[“\"]([^“”\"\n]{2,40}?)[”\"]")
+# A question or exclamation mark, and what ends the sentence before it.
+QUESTION_END = re.compile(r"[?!]")
+SENTENCE_END = re.compile(r"[.!?\n“”\"]")
+_STRIP = " \t\n,;:—–-“”\"‘’'()"
+
+
+class _Words:
+    """Word positions of a text and the clause breaks between them."""
+
+    def __init__(self, text: str, lowered: str | None) -> None:
+        self.text = text
+        if lowered is None:  # lowercasing moved offsets ("İ"): lowercase word by word
+            self.spans = [m.span() for m in WORD.finditer(text)]
+            self.loaded = [(s, e) for s, e in self.spans if text[s:e].lower() in LOADED]
+        else:
+            self.spans = [m.span() for m in WORD.finditer(lowered)]
+            self.loaded = [(s, e) for s, e in self.spans if lowered[s:e] in LOADED]
+        self.starts = [start for start, _ in self.spans]
+        self.breaks = [m.start() for m in CLAUSE.finditer(text)]
+
+    def _broken(self, start: int, end: int) -> bool:
+        """A clause break between the two offsets?"""
+        index = bisect_left(self.breaks, start)
+        return index < len(self.breaks) and self.breaks[index] < end
+
+    def phrase(self, start: int, end: int) -> tuple[int, int]:
+        """The cue text[start:end] widened by up to CONTEXT words each side within its clause."""
+        first = bisect_right(self.starts, start) - 1
+        last = bisect_left(self.starts, end) - 1
+        if first < 0 or last < first:
+            return start, end
+        for _ in range(CONTEXT):
+            if first == 0 or self._broken(self.spans[first - 1][1], self.spans[first][0]):
+                break
+            first -= 1
+        for _ in range(CONTEXT):
+            if last + 1 >= len(self.spans):
+                break
+            if self._broken(self.spans[last][1], self.spans[last + 1][0]):
+                break
+            last += 1
+        return min(start, self.spans[first][0]), max(end, self.spans[last][1])
+
+
+def _cues(text: str, lowered: str | None, words: _Words):
+    """(start, end, score, reason) of every cue phrase."""
+    for technique, score, terms in TECHNIQUES:
+        for cue_start, cue_end in terms.spans(text, lowered):
+            quote = enclosing_quote(text, cue_start, cue_end, MAX_QUOTE)
+            start, end = quote if quote else words.phrase(cue_start, cue_end)
+            yield start, end, score, f"{technique} ('{_cue(text, cue_start, cue_end)}')"
+    for cue_start, cue_end in words.loaded:
+        start, end = words.phrase(cue_start, cue_end)
+        yield start, end, LOADED_SCORE, f"loaded language ('{text[cue_start:cue_end]}')"
+    for match in SCARE_QUOTE.finditer(text):
+        if len(match.group(1).split()) <= 4:
+            cue = _cue(text, *match.span(1))
+            yield *match.span(1), 0.5, f"name calling or labelling in quotation marks ('{cue}')"
+    yield from _questions(text)
+    yield from _repetition(text, words)
+
+
+def _questions(text: str):
+    """Rhetorical questions (doubt) and exclamations, one sentence each."""
+    previous = 0
+    for match in QUESTION_END.finditer(text):
+        end = match.end()
+        start = max(previous, _sentence_start(text, match.start()))
+        previous = end
+        if any(char.isalpha() for char in text[start:end]):
+            kind = "doubt (rhetorical question)" if match.group(0) == "?" else "exclamation"
+            yield start, end, 0.45, kind
+
+
+def _sentence_start(text: str, position: int, window: int = 400) -> int:
+    """Just after the last sentence end (or quote mark) before `position`, within `window`."""
+    floor = max(0, position - window)
+    found = floor
+    for match in SENTENCE_END.finditer(text, floor, position):
+        found = match.end()
+    return found
+
+
+def _repetition(text: str, words: _Words):
+    """A loaded word used three times or more in one document: repetition."""
+    counts = Counter(text[s:e].lower() for s, e in words.loaded if e - s > 4)
+    for start, end in words.loaded:
+        word = text[start:end].lower()
+        if counts[word] >= 3:
+            yield start, end, 0.5, f"repetition ('{word}' {counts[word]} times)"
+
+
+def _cue(text: str, start: int, end: int) -> str:
+    return " ".join(text[start:end].split())
 
 
 def suggest(text: str) -> list[SpanSuggestion]:
-    found: dict[tuple[int, int], tuple[float, list[str]]] = {}
     lowered = lowered_text(text)
-    for technique, score, terms in TECHNIQUES:
-        for cue_start, cue_end in terms.spans(text, lowered):
-            start, end = cue_start, cue_end
-            quote = enclosing_quote(text, start, end, MAX_QUOTE)
-            if quote is not None:
-                start, end = quote
-            reason = f"{technique} ('{' '.join(text[cue_start:cue_end].split())}')"
-            best, reasons = found.get((start, end), (0.0, []))
-            if reason not in reasons:
-                reasons.append(reason)
-            found[(start, end)] = (max(best, score), reasons)
-    spans = []
-    for (start, end), (score, reasons) in found.items():
-        score = min(0.95, score + 0.1 * (len(reasons) - 1))
-        rationale = "Technique: " + "; ".join(reasons) + "."
-        spans.append(SpanSuggestion(start, end, name, round(score, 2), rationale))
-    return _drop_nested(dedupe(spans))
+    words = _Words(text, lowered)
+    found = []
+    for start, end, score, reason in _cues(text, lowered, words):
+        start, end = trim(text, start, end, _STRIP)
+        if end > start:
+            found.append((start, end, score, reason))
+    return _merge(found)
 
 
-def _drop_nested(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
-    """Keep a cue phrase only when no longer suggestion (a quotation) already covers it."""
-    kept: list[SpanSuggestion] = []
-    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
-        if kept and span.start >= kept[-1].start and span.end <= kept[-1].end:
-            continue
-        kept.append(span)
-    return kept
+def _merge(found: list[tuple[int, int, float, str]]) -> list[SpanSuggestion]:
+    """Overlapping phrases become one suggestion: every reason kept, more cues score higher."""
+    spans: list[SpanSuggestion] = []
+    group: list[tuple[int, int, float, str]] = []
+    group_end = 0
+    for item in sorted(found):
+        if group and item[0] >= group_end:
+            spans.append(_suggestion(group))
+            group = []
+        group.append(item)
+        group_end = max(group_end, item[1]) if len(group) > 1 else item[1]
+    if group:
+        spans.append(_suggestion(group))
+    return spans
+
+
+def _suggestion(group: list[tuple[int, int, float, str]]) -> SpanSuggestion:
+    reasons = list(dict.fromkeys(reason for *_, reason in group))
+    score = min(0.95, max(score for _, _, score, _ in group) + 0.1 * (len(reasons) - 1))
+    start = min(start for start, *_ in group)
+    end = max(end for _, end, *_ in group)
+    rationale = "Technique: " + "; ".join(reasons) + "."
+    return SpanSuggestion(start, end, name, round(score, 2), rationale)

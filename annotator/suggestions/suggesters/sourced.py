@@ -1,6 +1,10 @@
-"""Sourced: claims attributed to a named source ("X said", "according to X", "per X", quotes).
+"""Sourced: attributed claims ("X said CLAIM", "CLAIM, X told Y", "according to X, CLAIM",
+“CLAIM,” said X, quotations, anonymous and titled sources).
 
-The span is the claim, not the attribution; the rationale names the source and the cue.
+The span runs from the first to the last character of the source, the cue and the content, as
+in the attribution corpora (PARC, PolNeAR), inside one sentence; the rationale names the
+source and the cue. Cues live in data/sourced.json: reporting verbs in every tense,
+prepositional cues, anonymous sources and titles.
 """
 
 from __future__ import annotations
@@ -9,70 +13,83 @@ import re
 from bisect import bisect_left
 
 from annotator.suggestions.suggesters.base import SpanSuggestion, dedupe, segmentation, trim
-from annotator.suggestions.suggesters.cues import PRONOUN, QUOTE_CHARS, source_after, source_before
+from annotator.suggestions.suggesters.cues import (
+    PRONOUN,
+    Terms,
+    data,
+    lowered_text,
+    source_after,
+    source_before,
+)
 
 name = "sourced"
-version = "1"
+version = "2"
 
-_VERBS = (
-    r"said|says|say|told|tells|stated|states|added|adds|announced|wrote|writes|warned|insisted|"
-    r"confirmed|noted|argued|declared|explained|claimed|claims|reported|reports|"
-    r"describe[sd]?|condemned|promised|vowed|accused"
-)
-VERB = re.compile(rf"\b(?:{_VERBS})\b")
-ACCORDING = re.compile(r"\b[Aa]ccording to\b")
+_DATA = data("sourced.json")
+VERBS = Terms([form for forms in _DATA["verbs"].values() for form in forms])
+PREPOSITIONS = Terms(_DATA["prepositions"])
+ANONYMOUS = Terms(_DATA["anonymous_sources"])
+# "CLAIM, per KCNA Watch": "per" only after a comma, before a name or an article.
+PER = re.compile(r"(?<=[,;]) per (?=(?:[A-Z]|an? |the ))")
 # "there have been credible reports of CLAIM": the reports are the source.
 REPORTS = re.compile(
-    r"\b(?:(?:multiple|several|many|credible|media|news|first|intelligence)\s+)+reports (?:of|that)\s+"
+    r"\b(?:(?:multiple|several|many|credible|media|news|first|intelligence|press)\s+)+"
+    r"reports (?:of|that)\s+"
 )
-PER = re.compile(r"(?<=[,;]) per (?=(?:[A-Z]|an? |the ))")
-# What may sit between a speech verb and its claim: "that", a colon; after "told" an addressee.
-AFTER_VERB = re.compile(r"(?:\s+(?:on|in) [A-Z]\w+)?\s*(?:,\s*|:\s*|\s+that\b\s*|\s+)?")
-AFTER_TOLD = re.compile(
-    r"(?:\s+(?:reporters|journalists|lawmakers|the \w+|[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*)*))?"
-    r"(?:\s+(?:on|in) [A-Z]\w+)?\s*(?:,\s*|:\s*|\s+that\b\s*|\s+)?"
-)
-PRONOUN_ONLY = re.compile(rf"^{PRONOUN}$")
-MIN_CLAIM = 12
+# A quotation (of three words or more, checked on the match).
+QUOTATION = re.compile(r"[“\"][^“”\"\n]{5,600}[”\"]")
+WHO = re.compile(r"(?:^|[\s,])(?:who|which|that)\s*$")
+PRONOUN_ONLY = re.compile(rf"^{PRONOUN}$|^(?:I|[Ww]e|[Yy]ou)$")
+MIN_SPAN = 12
 SCORES = {
     "according to": 0.8,
     "named": 0.75,
+    "anonymous": 0.5,
     "generic": 0.65,
-    "pronoun": 0.55,
+    "pronoun": 0.6,
     "per": 0.75,
+    "quotation": 0.55,
+    "clause": 0.5,
 }
-_STRIP = " \t\n.,;:—–-" + QUOTE_CHARS
+_STRIP = " \t\n.,;:—–-"
 
 
 def suggest(text: str) -> list[SpanSuggestion]:
     seg = segmentation(text)
+    lowered = lowered_text(text)
     found: list[SpanSuggestion] = []
-    for match in VERB.finditer(text):
-        span = _speech(text, seg.sentence_at(match.start()), match)
-        if span:
-            found.append(span)
-    for match in ACCORDING.finditer(text):
-        span = _prepositional(text, seg.sentence_at(match.start()), match, "according to")
-        if span:
-            found.append(span)
+    for start, end in VERBS.spans(text, lowered):
+        found += _speech(text, seg.sentence_at(start), start, end)
+    for start, end in PREPOSITIONS.spans(text, lowered):
+        found += _prepositional(text, seg.sentence_at(start), start, end, "according to")
+    for match in PER.finditer(text):
+        found += _prepositional(text, seg.sentence_at(match.start()), *match.span(), "per")
     for match in REPORTS.finditer(text):
         s_start, s_end = seg.sentence_at(match.start())
         source = " ".join(match.group(0).split()[:-1])
-        span = _make(text, match.end(), s_end, source, source, "generic")
-        if span:
-            found.append(span)
-    for match in PER.finditer(text):
-        span = _prepositional(text, seg.sentence_at(match.start()), match, "per")
-        if span:
-            found.append(span)
+        found += _make(text, match.start(), s_end, source, source, "generic")
+    for start, end in ANONYMOUS.spans(text, lowered):
+        # Weaker than a cue verb: the sentence is likely attributed, the boundaries less sure.
+        s_start, s_end = seg.sentence_at(start)
+        source = " ".join(text[start:end].split())
+        found += _make(text, s_start, s_end, source, source, "anonymous")
+    for match in QUOTATION.finditer(text):
+        if match.group(0).count(" ") < 2:
+            continue
+        s_start, _ = seg.sentence_at(match.start())
+        _, s_end = seg.sentence_at(match.end() - 1)
+        found += _make(
+            text, s_start, max(s_end, match.end()), "a quoted speaker", "“…”", "quotation"
+        )
     return _best_per_region(dedupe(found))
 
 
 def _best_per_region(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
-    """Overlapping claims come from several cues on one sentence: keep the best-scored."""
+    """Overlapping spans come from several cues on one sentence: keep the best-scored, and
+    name every other cue in its rationale."""
     starts: list[int] = []  # kept spans, sorted and disjoint
     kept: list[SpanSuggestion] = []
-    for span in sorted(spans, key=lambda s: (-s.score, s.start)):
+    for span in sorted(spans, key=lambda s: (-s.score, s.start, -(s.end - s.start))):
         index = bisect_left(starts, span.start)
         if index > 0 and kept[index - 1].end > span.start:
             continue
@@ -85,55 +102,56 @@ def _best_per_region(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
 
 def _make(text: str, start: int, end: int, source: str, cue: str, kind: str):
     start, end = trim(text, start, end, _STRIP)
-    if end - start < MIN_CLAIM:
-        return None
-    source = " ".join(source.split())
-    return SpanSuggestion(start, end, name, SCORES[kind], f"Attributed to {source} (cue: '{cue}').")
+    if end - start < MIN_SPAN:
+        return []
+    source = " ".join(source.split()).rstrip(".,;:")
+    rationale = f"Attributed to {source} (cue: '{' '.join(cue.split())}')."
+    return [SpanSuggestion(start, end, name, SCORES[kind], rationale)]
 
 
 def _kind(source: str) -> str:
     if PRONOUN_ONLY.match(source):
         return "pronoun"
-    return (
-        "named"
-        if source[:1].isupper() and not source.startswith(("The ", "A ", "An "))
-        else "generic"
-    )
+    if source[:1].isupper() and not source.startswith(("The ", "A ", "An ")):
+        return "named"
+    return "generic"
 
 
-def _speech(text: str, sentence: tuple[int, int], match: re.Match[str]):
+def _speech(text: str, sentence: tuple[int, int], start: int, end: int):
     s_start, s_end = sentence
-    cue = match.group(0)
-    before = source_before(text, match.start())
+    cue = text[start:end]
+    before = source_before(text, start)
     if before is not None and before[0] >= s_start:
         source_start, source = before
         if source.endswith(("’s", "'s")):
-            return None  # "North Korea’s reported losses": a possessive, not a speaker
-        pattern = AFTER_TOLD if cue in ("told", "tells") else AFTER_VERB
-        after = pattern.match(text, match.end(), s_end)
-        claim_start = after.end() if after else match.end()
-        # "CLAIM, X said, per Y" puts the claim first; "X said CLAIM" after the verb.
-        claim_first = text[match.end() : match.end() + 1] in (",", ".", "")
-        if not claim_first and s_end - claim_start >= MIN_CLAIM:
-            return _make(text, claim_start, s_end, source, f"{source} {cue}", _kind(source))
-        # "CLAIM, X said." — the claim comes first.
-        return _make(text, s_start, source_start, source, f"{source} {cue}", _kind(source))
+            return []  # "North Korea’s reported losses": a possessive, not a speaker
+        # "CLAIM, X said." — the content comes first: from the sentence start to the cue.
+        if text[end : end + 1] in (",", ".", "") or s_end - end < MIN_SPAN:
+            return _make(text, s_start, end, source, f"{source} {cue}", _kind(source))
+        # "X said CLAIM" — from the source to the sentence end.
+        return _make(text, source_start, s_end, source, f"{source} {cue}", _kind(source))
     # "“CLAIM,” said X" — the speaker follows the verb.
-    if text[max(s_start, match.start() - 3) : match.start()].strip(" ,") in ("”", '"'):
-        after = source_after(text, match.end(), s_end)
+    if text[max(s_start, start - 3) : start].strip(" ,") in ("”", '"', "’", "'"):
+        after = source_after(text, end, s_end)
         if after is not None:
-            return _make(text, s_start, match.start(), after[1], f"said {after[1]}", "named")
-    return None
+            return _make(text, s_start, after[0], after[1], f"said {after[1]}", "named")
+    # "…, who said CLAIM" and a speaker the patterns do not know: the clause before the cue.
+    clause_start = max(s_start, text.rfind(",", s_start, start) + 1)
+    if WHO.search(text, clause_start, start) or start - clause_start <= 60:
+        source = text[clause_start:start].strip() or "an unnamed speaker"
+        if text[end : end + 1] in (",", ".", "") or s_end - end < MIN_SPAN:
+            return _make(text, s_start, end, source, cue, "clause")  # "CLAIM, X added."
+        return _make(text, clause_start, s_end, source, cue, "clause")
+    return []
 
 
-def _prepositional(text: str, sentence: tuple[int, int], match: re.Match[str], cue: str):
+def _prepositional(text: str, sentence: tuple[int, int], start: int, end: int, cue: str):
     s_start, s_end = sentence
-    after = source_after(text, match.end(), s_end)
+    after = source_after(text, end, s_end)
     if after is None:
-        return None
-    source_end, source = after
+        return []
+    source = after[1]
     kind = "according to" if cue == "according to" else "per"
-    if text[s_start : match.start()].strip(' “"') == "":
-        # "According to X, CLAIM."
-        return _make(text, source_end, s_end, source, f"{cue} {source}", kind)
-    return _make(text, s_start, match.start(), source, f"{cue} {source}", kind)
+    cue = f"{' '.join(text[start:end].split())} {source}"
+    # "According to X, CLAIM." and "CLAIM, according to X.": the whole sentence.
+    return _make(text, s_start, s_end, source, cue, kind)

@@ -3,6 +3,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotator.models import Annotation, Assignment, Origin, SuggestionStatus
+from annotator.review.services import assignment_start
 from annotator.suggestions.decisions import suggestion_reject
 from tests.factories import (
     AnnotationFactory,
@@ -409,11 +410,13 @@ def test_annotation_list_query_count_is_constant(
     assert len(response.json()["results"]) == 30
 
 
-def test_annotation_create_query_count(api, document, django_assert_max_num_queries):
+def test_annotation_create_query_count(api, reviewer, document, django_assert_max_num_queries):
     payload = {"document": document.pk, "start": 0, "end": 6, "label": "sourced"}
+    # The reviewer's first API work on it started their assignment (annotator/events).
+    assignment_start(document=document, reviewer=reviewer)
     # token+user, roles, document, label, document lock, duplicate check, insert, history
-    # insert (+ savepoints).
-    with django_assert_max_num_queries(11):
+    # insert (+ savepoints), event insert, assignment read (annotator/events).
+    with django_assert_max_num_queries(13):
         response = api.post("/api/annotations/", payload, format="json")
     assert response.status_code == 201
 
@@ -484,7 +487,8 @@ def test_blind_review_suggestion_decisions_stay_private_until_done(
         ("rita", "rejected"),
         (other_reviewer.username, "accepted"),
     }
-    Assignment.objects.create(document=blind, reviewer=reviewer, status="done")
+    # Deciding through the API started rita's assignment (annotator/events); now done.
+    Assignment.objects.filter(document=blind, reviewer=reviewer).update(status="done")
     assert len(api.get(url).json()["decisions"]) == 2
 
 
@@ -592,8 +596,9 @@ def test_document_list_query_count_is_constant(api, django_assert_max_num_querie
 
 def test_patch_query_count(api, reviewer, document, django_assert_max_num_queries):
     annotation = AnnotationFactory(document=document, created_by=reviewer)
-    # token+user, roles, annotation, savepoint, lock+document, update, history, release.
-    with django_assert_max_num_queries(9):
+    # token+user, roles, annotation, savepoint, lock+document, update, history, event,
+    # release.
+    with django_assert_max_num_queries(10):
         response = api.patch(
             f"/api/annotations/{annotation.pk}/", {"note": "n", "version": 1}, format="json"
         )

@@ -280,7 +280,7 @@ def test_new_run_under_blind_review_keeps_decided_suggestions_and_others_spans(
 ):
     document = DocumentFactory(
         collection=CollectionFactory(blind_review=True),
-        text="Pyongyang has long denied sending troops. Officials said so, according to Reuters.",
+        text="Pyongyang reportedly sent troops. Officials said so, according to Reuters.",
     )
 
     def run():

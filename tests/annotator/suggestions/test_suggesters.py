@@ -26,53 +26,89 @@ def spans_of(module, text):
     return [(text[s.start : s.end], s) for s in module.suggest(text)]
 
 
-def test_sourced_said_span_is_the_claim_and_rationale_names_source():
-    text = "Kim said he wanted closer ties with Moscow."
+def test_sourced_span_runs_from_source_to_content_and_rationale_names_source():
+    text = "In Seoul, Kim said he wanted closer ties with Moscow."
     [(quote, span)] = spans_of(sourced, text)
-    assert quote == "he wanted closer ties with Moscow"
+    assert quote == "Kim said he wanted closer ties with Moscow"
     assert span.label == "sourced"
     assert "Kim" in span.rationale and "said" in span.rationale
 
 
 @pytest.mark.parametrize(
-    ("text", "claim", "source"),
+    ("text", "attribution", "source"),
     [
         (
             "According to US officials, the deal was signed in March.",
-            "the deal was signed in March",
+            "According to US officials, the deal was signed in March",
             "US officials",
         ),
         (
             "The deal was signed in March, according to US officials.",
-            "The deal was signed in March",
+            "The deal was signed in March, according to US officials",
             "US officials",
         ),
         (
             "Troops crossed the river at dawn, per KCNA Watch.",
-            "Troops crossed the river at dawn",
+            "Troops crossed the river at dawn, per KCNA Watch",
             "KCNA Watch",
         ),
         (
             "“The alliance will not bend,” said Dr. Soo-jin Park, an analyst.",
-            "The alliance will not bend",
+            "“The alliance will not bend,” said Dr. Soo-jin Park",
             "Soo-jin Park",
         ),
         (
             "Officials say the convoy was hit twice overnight.",
-            "the convoy was hit twice overnight",
+            "Officials say the convoy was hit twice overnight",
             "Officials",
         ),
         (
             "Troops crossed the river at dawn, a NATO spokesperson said.",
-            "Troops crossed the river at dawn",
+            "Troops crossed the river at dawn, a NATO spokesperson said",
             "NATO spokesperson",
+        ),
+        # Other tenses and verbs of the lexicon, "X told Y", cognition verbs.
+        (
+            "The minister had told reporters that talks were over.",
+            "The minister had told reporters that talks were over",
+            "minister",
+        ),
+        (
+            "Clinton believes the trade deal hurt workers.",
+            "Clinton believes the trade deal hurt workers",
+            "Clinton",
+        ),
+        (
+            "The mayor, who is saying the budget is broken, left early.",
+            "who is saying the budget is broken, left early",
+            "who",
+        ),
+        # An anonymous source.
+        (
+            "The plan was dropped, two officials who spoke on condition of anonymity added.",
+            "The plan was dropped, two officials who spoke on condition of anonymity added",
+            "officials",
         ),
     ],
 )
-def test_sourced_patterns(text, claim, source):
+def test_sourced_patterns(text, attribution, source):
     found = spans_of(sourced, text)
-    assert [q for q, _ in found] == [claim]
+    assert [q for q, _ in found] == [attribution]
     assert source in found[0][1].rationale
+
+
+def test_sourced_quotation_without_a_cue_is_suggested_whole():
+    text = "The room went quiet.\n“We will not leave this city without a fight.”"
+    [(quote, span)] = spans_of(sourced, text)
+    assert quote == "“We will not leave this city without a fight.”"
+    assert "quoted" in span.rationale
+
+
+def test_sourced_lexicon_is_a_data_file_with_every_tense():
+    lexicon = json.loads((DATA / "sourced.json").read_text(encoding="utf-8"))
+    assert {"say", "said", "saying"} <= set(lexicon["verbs"]["say"]) | {"say"}
+    assert "told" in lexicon["verbs"]["tell"] and "according to" in lexicon["prepositions"]
+    assert lexicon["_source"]
 
 
 def test_sourced_ignores_possessive_and_plain_sentences():
@@ -86,7 +122,7 @@ def test_offsets_are_code_points_after_astral_characters():
         for span in module.suggest(text):
             assert text[span.start : span.end].strip() == text[span.start : span.end]
     [(quote, _)] = spans_of(sourced, text)
-    assert quote == "the troops moved north overnight"
+    assert quote == "Officials said the troops moved north overnight"
     emoji = normalize_newlines(EMOJI_TEXT)
     quotes = [q for q, _ in spans_of(disputed, emoji)]
     assert quotes == ["Café owners 😀 reportedly denied it — “a lie”, per Zoë."]
@@ -103,6 +139,14 @@ def test_offsets_are_code_points_after_astral_characters():
         ("The move sparked speculation about a new offensive.", "speculation"),
         ("There have been credible reports of heavy losses.", "credible reports"),
         ("The army claims it destroyed forty tanks.", "claims"),
+        ("The figures, disputed by the ministry, were published.", "disputed"),
+        ("He said, without citing evidence, that the vote was rigged.", "without citing evidence"),
+        (
+            "The video has not been independently verified by reporters.",
+            "has not been independently verified",
+        ),
+        ("The general is said to have fled across the border.", "is said to"),
+        ("The fire was apparently started by a cigarette.", "apparently"),
     ],
 )
 def test_disputed_cues(text, cue):
@@ -290,3 +334,31 @@ def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
     assert got == expected and got
     start, end = got[0]
     assert text[start:end].lower().startswith(("heroic", "brutal"))
+
+
+def test_terms_find_what_one_alternation_finds_when_prefixes_overlap():
+    from annotator.suggestions.suggesters.cues import Terms, lowered_text
+
+    # "a p" (of "a person familiar") starts two characters before "par" (of "pariah"), and
+    # r"\w+ state" cannot be listed by prefix: both must still be found as re would.
+    other = Terms(["a person familiar with", "no evidence"])
+    terms = Terms([r"pariah (?:states?|regimes?)", r"rogue \w+", r"(?:\w+ )?puppet", "a pa"])
+    text = "They are a pariah state and a rogue regime, no evidence, a puppet. A Pariah Regime."
+    lowered = lowered_text(text)
+    expected = [m.span() for m in re.finditer(terms.ignorecase.pattern, text, re.IGNORECASE)]
+    assert list(terms.spans(text, lowered)) == expected
+    assert [text[s:e] for s, e in expected][:2] == ["pariah state", "rogue regime"]
+    assert list(other.spans(text, lowered)) == [(44, 55)]
+
+
+def test_propaganda_phrase_keeps_every_rationale_and_trims_punctuation():
+    text = "They hailed the brutal, cruel regime! Is this really a coincidence?"
+    found = spans_of(propaganda, text)
+    quotes = [q for q, _ in found]
+    assert quotes == ["They hailed the brutal, cruel regime!", "Is this really a coincidence?"]
+    rationale = found[0][1].rationale
+    assert "exclamation" in rationale and "'brutal'" in rationale and "'cruel'" in rationale
+    assert "doubt" in found[1][1].rationale
+    assert found[0][1].score > found[1][1].score  # more cues, higher score
+    for quote in quotes:
+        assert quote == quote.strip(" ,;:") and quote

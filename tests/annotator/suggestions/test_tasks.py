@@ -27,7 +27,7 @@ from annotator.suggestions.suggesters.base import SpanSuggestion
 from tests.factories import CollectionFactory, DocumentFactory, UserFactory
 
 TEXT = (
-    "Officials said the troops arrived overnight. Six soldiers were reportedly killed.\n"
+    "Officials said the troops arrived overnight. Six soldiers were reportedly missing.\n"
     "State media hailed their heroic sacrifice. 😀 The river was calm."
 )
 
@@ -57,8 +57,8 @@ def test_creates_suggestions_of_every_rule_label_with_code_point_quotes(rules_on
     assert set(rows) == {"sourced", "disputed", "propaganda"}
     for row in rows.values():
         assert row.quote == document.text[row.start : row.end]
-    assert rows["sourced"].quote == "the troops arrived overnight"
-    assert rows["propaganda"].quote == "heroic sacrifice"
+    assert rows["sourced"].quote == "Officials said the troops arrived overnight"
+    assert rows["propaganda"].quote == "hailed their heroic sacrifice"
 
 
 @pytest.mark.django_db
@@ -83,9 +83,9 @@ def test_running_twice_replaces_pending_and_keeps_decisions(rules_only, reviewer
 @pytest.mark.django_db
 def test_never_suggests_a_span_already_annotated_with_that_label(rules_only, reviewer):
     document = DocumentFactory(text=TEXT)
-    start = TEXT.index("heroic sacrifice")
+    start = TEXT.index("hailed their heroic sacrifice")
     annotation_create(
-        document=document, created_by=reviewer, start=start, end=start + 16, label="propaganda"
+        document=document, created_by=reviewer, start=start, end=start + 29, label="propaganda"
     )
     suggestions_create(document_id=document.pk)
     assert not Suggestion.objects.filter(document=document, label__slug="propaganda").exists()
@@ -139,8 +139,8 @@ def test_huge_document_is_processed_in_chunks_with_offsets_kept(rules_only, sett
     document = DocumentFactory(text=text)
     suggestions_create(document_id=document.pk)
     row = Suggestion.objects.get(document=document, suggester="sourced")
-    assert row.quote == "the troops arrived overnight"
-    assert row.start == text.index("the troops arrived")
+    assert row.quote == "Officials said the troops arrived overnight"
+    assert row.start == text.index("Officials said the troops arrived")
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from tests.factories import DocumentFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-TEXT = "Officials said the troops arrived. Six were reportedly killed in a heroic sacrifice."
+TEXT = "Officials said the troops arrived. Six were reportedly missing after a heroic sacrifice."
 
 
 def wait_for(predicate, timeout: float, workers: Workers, what: str):

@@ -23,7 +23,7 @@ from tests.factories import CollectionFactory, DocumentFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-TEXT = "Officials said the troops arrived. Six were reportedly killed in a heroic sacrifice."
+TEXT = "Officials said the troops arrived. Six were reportedly missing after a heroic sacrifice."
 SLOW = RULES + ",tests.annotator.worker_suggester"
 EMBEDDED = settings.CELERY_BROKER_URL.startswith("sqla+")
 

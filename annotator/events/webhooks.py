@@ -1,0 +1,276 @@
+"""Webhook delivery: signed (Standard Webhooks), in order per endpoint, retried with backoff.
+
+Each endpoint has a cursor (the last event handed over). One drainer at a time holds an
+endpoint's lease (a compare-and-set on the row, so it works on SQLite and PostgreSQL) and
+sends the events after the cursor one by one; the cursor moves only after a 2xx. A failure
+stops the drain and schedules the next try (exponential backoff with jitter); an endpoint
+still failing after WEBHOOK_DISABLE_AFTER_SECONDS is disabled and leads see why in the admin.
+A message keeps its `webhook-id` (evt_<event id>) on every try, so a receiver that got it but
+whose answer was lost (a timeout) can tell the retry is the same message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from annotator.models import (
+    DeliveryStatus,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from corpus import fetching
+
+logger = logging.getLogger(__name__)
+
+
+def endpoint_events(endpoint: WebhookEndpoint) -> QuerySet[Event]:
+    """The events this endpoint still has to receive, oldest first."""
+    events = Event.objects.filter(id__gt=endpoint.cursor).order_by("id")
+    if endpoint.event_types:
+        events = events.filter(type__in=endpoint.event_types)
+    if endpoint.collection_id:
+        events = events.filter(collection_id=endpoint.collection_id)
+    return events
+
+
+def backoff_seconds(failures: int) -> float:
+    """Delay before try `failures + 1`: base x 4^(n-1), capped, with "equal jitter"
+    (half fixed, half random). With the defaults (5 s, 6 h cap) tries 1-11 span about a day."""
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    delay = min(settings.WEBHOOK_RETRY_MAX_SECONDS, base * 4 ** max(0, failures - 1))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def envelope(event: Event) -> str:
+    return json.dumps(
+        {
+            "id": event.pk,
+            "type": event.type,
+            "version": event.version,
+            "timestamp": event.created_at.isoformat(),
+            "collection_id": event.collection_id,
+            "document_id": event.document_id,
+            "data": event.payload,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def send(endpoint: WebhookEndpoint, message_id: str, body: str) -> tuple[int | None, str, int]:
+    """One signed POST: (HTTP status or None, error text, latency in ms)."""
+    now = datetime.now(UTC)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(endpoint.secret).sign(message_id, now, body),
+    }
+    began = time.monotonic()
+    try:
+        code = fetching.post(
+            endpoint.url,
+            body=body.encode(),
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT,
+        )
+        error = "" if 200 <= code < 300 else f"HTTP {code}"
+    except fetching.FetchError as exc:
+        code, error = None, str(exc)
+    return code, error, int((time.monotonic() - began) * 1000)
+
+
+def _log_attempt(delivery: WebhookDelivery, code: int | None, error: str, ms: int) -> bool:
+    ok = not error
+    WebhookAttempt.objects.create(
+        delivery=delivery, ok=ok, response_code=code, latency_ms=ms, error=error[:2000]
+    )
+    delivery.attempts += 1
+    fields = ["attempts"]
+    if ok:
+        delivery.status = DeliveryStatus.SUCCEEDED
+        delivery.delivered_at = timezone.now()
+        fields += ["status", "delivered_at"]
+    delivery.save(update_fields=fields)
+    return ok
+
+
+# Leases ------------------------------------------------------------------------------
+
+
+def _lease_seconds() -> float:
+    return settings.WEBHOOK_TIMEOUT + 30
+
+
+def lease_take(endpoint_id: int) -> str | None:
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    taken = (
+        WebhookEndpoint.objects.filter(pk=endpoint_id, active=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=_lease_seconds()), lease_token=token)
+    )
+    return token if taken else None
+
+
+def _lease_release(endpoint_id: int, token: str) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint_id, lease_token=token).update(
+        lease_until=None, lease_token=""
+    )
+
+
+def _due(endpoint: WebhookEndpoint) -> bool:
+    return endpoint.active and (
+        endpoint.next_attempt_at is None or endpoint.next_attempt_at <= timezone.now()
+    )
+
+
+# Draining ----------------------------------------------------------------------------
+
+
+def _deliver_next(endpoint: WebhookEndpoint, token: str) -> bool | None:
+    """Send the endpoint's next event: True sent, False failed, None nothing to send."""
+    event = endpoint_events(endpoint).first()
+    if event is None:
+        return None
+    delivery, _ = WebhookDelivery.objects.get_or_create(
+        endpoint=endpoint, event=event, defaults={"message_id": f"evt_{event.pk}"}
+    )
+    code, error, ms = send(endpoint, delivery.message_id, envelope(event))
+    with transaction.atomic():
+        ok = _log_attempt(delivery, code, error, ms)
+        mine = WebhookEndpoint.objects.filter(pk=endpoint.pk, lease_token=token)
+        now = timezone.now()
+        if ok:
+            mine.update(
+                cursor=event.pk,
+                failures=0,
+                failing_since=None,
+                next_attempt_at=None,
+                lease_until=now + timedelta(seconds=_lease_seconds()),
+            )
+            return True
+        failures = endpoint.failures + 1
+        since = endpoint.failing_since or now
+        changes = {
+            "failures": failures,
+            "failing_since": since,
+            "next_attempt_at": now + timedelta(seconds=backoff_seconds(failures)),
+        }
+        if (now - since).total_seconds() >= settings.WEBHOOK_DISABLE_AFTER_SECONDS:
+            changes.update(
+                active=False,
+                disabled_at=now,
+                disabled_reason=(
+                    f"Disabled after failing since {since:%Y-%m-%d %H:%M} UTC "
+                    f"({failures} tries); last error: {error}"
+                ),
+            )
+            logger.warning("Webhook endpoint %s disabled: %s", endpoint.pk, error)
+        mine.update(**changes)
+    return False
+
+
+def endpoint_drain(endpoint_id: int, *, max_events: int = 1000) -> int:
+    """Deliver what is due for one endpoint, in order; returns how many events arrived.
+
+    Returns at once when another drainer holds the endpoint. After letting go it looks
+    again, so an event committed while it was finishing is not left for the sweep.
+    """
+    sent = 0
+    while sent < max_events:
+        token = lease_take(endpoint_id)
+        if token is None:
+            return sent
+        try:
+            while sent < max_events:
+                endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+                if not _due(endpoint):
+                    return sent
+                result = _deliver_next(endpoint, token)
+                if not result:
+                    break
+                sent += 1
+        finally:
+            _lease_release(endpoint_id, token)
+        endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+        if endpoint is None or not _due(endpoint) or not endpoint_events(endpoint).exists():
+            return sent
+    return sent
+
+
+def endpoints_due() -> list[int]:
+    """Active endpoints whose next try is due and that have events waiting."""
+    now = timezone.now()
+    candidates = WebhookEndpoint.objects.filter(active=True).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    return [e.pk for e in candidates if endpoint_events(e).exists()]
+
+
+def events_sweep() -> int:
+    """Deliver every due endpoint's waiting events here (no broker needed)."""
+    return sum(endpoint_drain(endpoint_id) for endpoint_id in endpoints_due())
+
+
+# Leads' actions ------------------------------------------------------------------------
+
+
+def endpoint_resume(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Enable again and try now, from where it stopped (events are kept, nothing is lost)."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        active=True,
+        disabled_at=None,
+        disabled_reason="",
+        failures=0,
+        failing_since=None,
+        next_attempt_at=None,
+    )
+    endpoint.refresh_from_db()
+    return endpoint
+
+
+def delivery_send_again(*, delivery_id: int) -> bool:
+    """Send a delivery again now: one still waiting is tried at once in its turn; one
+    already delivered (or a test) is sent again as it was. True when it arrived."""
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    if delivery.event_id is not None and delivery.event_id > endpoint.cursor:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(next_attempt_at=None)
+        endpoint_drain(endpoint.pk)
+        delivery.refresh_from_db()
+        return delivery.status == DeliveryStatus.SUCCEEDED
+    body = envelope(delivery.event) if delivery.event else test_body(delivery.message_id)
+    code, error, ms = send(endpoint, delivery.message_id, body)
+    return _log_attempt(delivery, code, error, ms)
+
+
+def test_body(message_id: str) -> str:
+    return json.dumps(
+        {"id": message_id, "type": "webhook.test", "version": 1, "data": {"test": True}},
+        separators=(",", ":"),
+    )
+
+
+def endpoint_test_send(*, endpoint_id: int) -> WebhookDelivery:
+    """Send a test message now (outside the event order), logged like any delivery."""
+    endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, message_id=f"test_{uuid.uuid4().hex[:16]}"
+    )
+    code, error, ms = send(endpoint, delivery.message_id, test_body(delivery.message_id))
+    _log_attempt(delivery, code, error, ms)
+    return delivery

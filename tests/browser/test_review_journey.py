@@ -140,9 +140,13 @@ def test_two_reviewers_disagree_and_the_lead_adjudicates(page, problems, setting
     page.keyboard.press("j")
     page.keyboard.press("2")
     page.wait_for_selector("#row-1 .verdict.final")
+    # The redirect lands on #row-1; its script marks it current once loaded.
+    page.wait_for_selector("#row-1.current")
     page.keyboard.press("j")
     page.keyboard.press("a")
     page.wait_for_selector("#row-2 .verdict.final")
+    # The redirect lands on #row-2; its script marks it current once loaded.
+    page.wait_for_selector("#row-2.current")
     page.keyboard.press("j")
     page.keyboard.press("e")
     page.wait_for_selector("#row-3 details[data-key=e][open]")

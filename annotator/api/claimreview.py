@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -43,7 +45,10 @@ class ClaimReviewExportView(APIView):
         if since:
             try:
                 moment = parse_datetime(since)
-            except ValueError:
+                if moment is not None and moment.tzinfo is not None:
+                    # The database keeps UTC; offsets such as +20:00 are refused by PostgreSQL.
+                    moment = moment.astimezone(UTC)
+            except (ValueError, OverflowError):
                 moment = None
             if moment is None:
                 raise exceptions.ValidationError(

@@ -220,3 +220,12 @@ def test_import_names_bad_claim_fields(lead, published):
     assert response.status_code == 400
     errors = response.json()["errors"][0]["errors"]
     assert "stance must be one of" in json.dumps(errors)
+
+
+def test_claimreview_since_with_a_far_offset_is_read_as_utc(lead):
+    """PostgreSQL refuses offsets past ±15:59 ("time zone displacement out of range")."""
+    response = api_for(lead).get(
+        "/api/export/claimreview/?published_since=0089-07-13T15%3A31%3A44%2B20%3A00"
+    )
+    assert response.status_code == 200
+    assert json.loads(body(response)) == []

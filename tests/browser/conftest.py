@@ -154,3 +154,24 @@ def select_phrase(
     page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
     page.mouse.move(box["x2"], box["y2"], steps=4)
     page.mouse.up()
+
+
+def char_rect(page, phrase: str, last: bool = False) -> dict:
+    """The box of the first (or last) character of `phrase` in #doc-text, and of #doc-text."""
+    return page.evaluate(
+        """([phrase, last]) => {
+          const root = document.getElementById('doc-text');
+          const at = root.textContent.indexOf(phrase) + (last ? phrase.length - 1 : 0);
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          let seen = 0, node;
+          while ((node = walker.nextNode()) && at >= seen + node.data.length) seen += node.data.length;
+          const range = document.createRange();
+          range.setStart(node, at - seen);
+          range.setEnd(node, at - seen + 1);
+          const r = range.getBoundingClientRect(), box = root.getBoundingClientRect();
+          return {left: r.left, right: r.right, top: r.top, height: r.height,
+                  fromLeft: r.left - box.left, fromRight: box.right - r.right,
+                  direction: getComputedStyle(root).direction};
+        }""",
+        [phrase, last],
+    )

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator.models import Annotation
-from tests.browser.conftest import BROWSER, select_phrase
+from tests.browser.conftest import BROWSER, char_rect, select_phrase
 from tests.factories import DocumentFactory, UserFactory
 
 pytestmark = BROWSER
@@ -40,22 +40,7 @@ def _tag(page, phrase: str, rtl: bool = False) -> Annotation:
 
 def _direction_of(page, phrase: str) -> dict:
     """Where the phrase's first character sits in #doc-text: near the right edge or the left."""
-    return page.evaluate(
-        """(phrase) => {
-          const root = document.getElementById('doc-text');
-          const at = root.textContent.indexOf(phrase);
-          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-          let seen = 0, node;
-          while ((node = walker.nextNode()) && at >= seen + node.data.length) seen += node.data.length;
-          const range = document.createRange();
-          range.setStart(node, at - seen);
-          range.setEnd(node, at - seen + 1);
-          const box = root.getBoundingClientRect(), r = range.getBoundingClientRect();
-          return {direction: getComputedStyle(root).direction,
-                  fromLeft: r.left - box.left, fromRight: box.right - r.right};
-        }""",
-        phrase,
-    )
+    return char_rect(page, phrase)
 
 
 @pytest.mark.parametrize(

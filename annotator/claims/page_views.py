@@ -132,3 +132,12 @@ def verdict_publish(request: HttpRequest, annotation_id: int) -> HttpResponse:
         return redirect(f"{back}?{urlencode({'collection': collection})}" if collection else back)
     template = QUEUE_PAGE + ("#publish-queue" if request.htmx else "")
     return render(request, template, queue_context(request, **extra), status=status)
+
+
+@reviewer_required
+@require_GET
+def verdict_detail(request: HttpRequest, verdict_id: int) -> HttpResponse:
+    """A verdict's own address (the default `url` of the ClaimReview export): its claim."""
+    visible = claim_list_for_user(user=request.user).filter(verdict__pk=verdict_id)
+    annotation = get_object_or_404(visible)
+    return redirect("claims-claim", annotation.pk)

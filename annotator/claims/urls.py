@@ -29,3 +29,6 @@ urlpatterns += [
     path("to-publish/", page_views.publish_queue, name="claims-publish-queue"),
     path("to-publish/<int:annotation_id>/", page_views.verdict_publish, name="claims-publish"),
 ]
+urlpatterns.append(
+    path("verdicts/<int:verdict_id>/", page_views.verdict_detail, name="claims-verdict-detail")
+)

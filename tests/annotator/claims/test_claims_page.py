@@ -267,3 +267,14 @@ def test_queue_queries_do_not_grow_with_verdicts(client, lead, desk, reviewer, r
         html = client.get("/claims/to-publish/").content.decode()
     assert html.count('class="primary publish-button"') == 17
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_verdicts_address_opens_its_claim(client, lead, other_reviewer, desk, claims):
+    verdict = Verdict.objects.get(annotation=claims["drafted"])
+    client.force_login(lead)
+    response = client.get(f"/claims/verdicts/{verdict.pk}/")
+    assert response["Location"] == f"/claims/annotations/{claims['drafted'].pk}/"
+    desk.blind_review = True
+    desk.save()
+    client.force_login(other_reviewer)
+    assert client.get(f"/claims/verdicts/{verdict.pk}/").status_code == 404

@@ -65,6 +65,16 @@ def test_right_to_left_article_runs_right_to_left_and_stores_code_points(
     if language == "ar":  # the English paragraph below keeps its own direction
         english = _direction_of(page, "An English")
         assert english["fromLeft"] < 5 < english["fromRight"]
+        # keyboard only: find the agency's name and tag it
+        page.keyboard.press("/")
+        page.keyboard.type("وكالة رويترز")
+        page.keyboard.press("Enter")
+        page.keyboard.press("2")
+        expect(page.locator(".ann-list .ann-row")).to_have_count(2)
+        agency = text.index("وكالة رويترز")
+        assert Annotation.objects.filter(
+            start=agency, end=agency + 12, label__slug="disputed"
+        ).exists()
     assert problems == []
 
 

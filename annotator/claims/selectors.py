@@ -152,7 +152,7 @@ def claim_facets(*, claims: QuerySet[Annotation], **filters) -> dict[str, list[t
         "reviewer": ("created_by__username", "created_by__username"),
     }
     order = {"rating": "verdict__rating__order", "label": "label__order"}
-    states = dict(VerdictState.choices)
+    states = {**dict(VerdictState.choices), NO_VERDICT: "No verdict"}
     facets: dict[str, list[tuple]] = {}
     for facet, (key, name) in columns.items():
         rows = (
@@ -164,7 +164,9 @@ def claim_facets(*, claims: QuerySet[Annotation], **filters) -> dict[str, list[t
         )
         values = [(row[key], row[name], row["n"]) for row in rows]
         if facet == "state":
-            values = [(v or NO_VERDICT, states.get(v, "No verdict"), n) for v, _, n in values]
+            # Every state is offered, those without claims with 0.
+            counts = {v or NO_VERDICT: n for v, _, n in values}
+            values = [(v, name, counts.get(v, 0)) for v, name in states.items()]
         elif facet == "rating":
             values = [(v, n_ or "No verdict", n) for v, n_, n in values if v is not None]
         facets[facet] = values

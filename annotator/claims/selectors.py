@@ -175,15 +175,17 @@ def claim_facets(*, claims: QuerySet[Annotation], **filters) -> dict[str, list[t
 
 def claim_rows(claims: QuerySet[Annotation]) -> QuerySet[Annotation]:
     """The rows of the claims page: each claim with its document, verdict and source counts."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
     from django.db.models.functions import Coalesce
 
     def sources(**where) -> Coalesce:
+        # Filtered by annotation only (its index), the condition counted: a WHERE on the
+        # status would let SQLite pick the status index and scan every archived source.
         counted = (
-            Evidence.objects.filter(annotation=OuterRef("pk"), **where)
+            Evidence.objects.filter(annotation=OuterRef("pk"))
             .order_by()
             .values("annotation")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("pk", filter=Q(**where) if where else None))
             .values("n")
         )
         return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -191,6 +193,8 @@ def claim_rows(claims: QuerySet[Annotation]) -> QuerySet[Annotation]:
     return (
         claims.select_related("document__collection", "verdict__rating", "verdict__proposed_by")
         .annotate(n_sources=sources(), n_archived=sources(archive_status=ArchiveStatus.ARCHIVED))
+        # The page shows titles, not texts: a document's text can be megabytes.
+        .defer("document__text", "document__metadata")
         .order_by("document__title", "document_id", "start", "id")
     )
 

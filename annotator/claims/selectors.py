@@ -152,7 +152,7 @@ def claim_facets(*, claims: QuerySet[Annotation], **filters) -> dict[str, list[t
         "reviewer": ("created_by__username", "created_by__username"),
     }
     order = {"rating": "verdict__rating__order", "label": "label__order"}
-    states = dict(VerdictState.choices)
+    states = {**dict(VerdictState.choices), NO_VERDICT: "No verdict"}
     facets: dict[str, list[tuple]] = {}
     for facet, (key, name) in columns.items():
         rows = (
@@ -164,7 +164,9 @@ def claim_facets(*, claims: QuerySet[Annotation], **filters) -> dict[str, list[t
         )
         values = [(row[key], row[name], row["n"]) for row in rows]
         if facet == "state":
-            values = [(v or NO_VERDICT, states.get(v, "No verdict"), n) for v, _, n in values]
+            # Every state is offered, those without claims with 0.
+            counts = {v or NO_VERDICT: n for v, _, n in values}
+            values = [(v, name, counts.get(v, 0)) for v, name in states.items()]
         elif facet == "rating":
             values = [(v, n_ or "No verdict", n) for v, n_, n in values if v is not None]
         facets[facet] = values
@@ -173,15 +175,17 @@ def claim_facets(*, claims: QuerySet[Annotation], **filters) -> dict[str, list[t
 
 def claim_rows(claims: QuerySet[Annotation]) -> QuerySet[Annotation]:
     """The rows of the claims page: each claim with its document, verdict and source counts."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
     from django.db.models.functions import Coalesce
 
     def sources(**where) -> Coalesce:
+        # Filtered by annotation only (its index), the condition counted: a WHERE on the
+        # status would let SQLite pick the status index and scan every archived source.
         counted = (
-            Evidence.objects.filter(annotation=OuterRef("pk"), **where)
+            Evidence.objects.filter(annotation=OuterRef("pk"))
             .order_by()
             .values("annotation")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("pk", filter=Q(**where) if where else None))
             .values("n")
         )
         return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -189,6 +193,8 @@ def claim_rows(claims: QuerySet[Annotation]) -> QuerySet[Annotation]:
     return (
         claims.select_related("document__collection", "verdict__rating", "verdict__proposed_by")
         .annotate(n_sources=sources(), n_archived=sources(archive_status=ArchiveStatus.ARCHIVED))
+        # The page shows titles, not texts: a document's text can be megabytes.
+        .defer("document__text", "document__metadata")
         .order_by("document__title", "document_id", "start", "id")
     )
 

@@ -85,6 +85,7 @@ def test_lists_claims_with_sources_or_verdicts_and_counts(client, lead, claims):
         ("state=none", ["sourced"]),
         ("reviewer=rita", ["sourced", "drafted"]),
         ("label=disputed&reviewer=rita", ["sourced"]),
+        ("state=published", []),
     ],
 )
 def test_filters(client, lead, claims, query, expected):
@@ -93,6 +94,7 @@ def test_filters(client, lead, claims, query, expected):
     assert response.status_code == 200
     assert "<html" not in response.content.decode()  # the htmx partial alone
     assert rows(response) == sorted(claims[name].pk for name in expected)
+    assert ("No claims match." in response.content.decode()) == (not expected)
 
 
 def test_rating_filter_and_counts_of_the_other_facets(client, lead, claims):

@@ -111,11 +111,14 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def select_phrase(page, phrase: str, occurrence: int = 0, root: str = "#doc-text") -> None:
+def select_phrase(
+    page, phrase: str, occurrence: int = 0, root: str = "#doc-text", rtl: bool = False
+) -> None:
     """Drag the mouse over `phrase` inside `root` (the document text unless told), scrolled
-    into view, as a reviewer would."""
+    into view, as a reviewer would; in right-to-left text from the first character's right
+    edge to the last one's left edge."""
     box = page.evaluate(
-        """([phrase, occurrence, selector]) => {
+        """([phrase, occurrence, selector, rtl]) => {
           const root = document.querySelector(selector);
           const text = root.textContent;
           let at = -1;
@@ -141,10 +144,10 @@ def select_phrase(page, phrase: str, occurrence: int = 0, root: str = "#doc-text
           point(at)[0].parentElement.scrollIntoView({block: 'center'});
           window.scrollBy(0, rect(at).top - window.innerHeight / 2);  // long marks, long pages
           const first = rect(at), last = rect(at + phrase.length - 1);
-          return {x1: first.left + 1, y1: first.top + first.height / 2,
-                  x2: last.right - 1, y2: last.top + last.height / 2};
+          return {x1: rtl ? first.right - 1 : first.left + 1, y1: first.top + first.height / 2,
+                  x2: rtl ? last.left + 1 : last.right - 1, y2: last.top + last.height / 2};
         }""",
-        [phrase, occurrence, root],
+        [phrase, occurrence, root, rtl],
     )
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()

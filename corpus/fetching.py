@@ -200,6 +200,9 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> i
     session = getattr(_sessions, "session", None)
     if session is None or getattr(_sessions, "private", None) != _allow_private():
         session = _sessions.session = _manager().get_session()
+        # No proxy, netrc or CA-bundle lookups in the environment on every POST (they cost
+        # more than the loopback request itself); a proxy would bypass the address rules anyway.
+        session.trust_env = False
         _sessions.private = _allow_private()
     try:
         response = session.post(

@@ -20,5 +20,12 @@ def document_revised_recorded(sender, document, revision, **kwargs) -> None:
 
 
 def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from annotator.events.services import listening_forget
+    from annotator.models import WebhookEndpoint
+
+    for signal in (post_save, post_delete):
+        signal.connect(listening_forget, sender=WebhookEndpoint, dispatch_uid="events-listening")
     documents_created.connect(documents_imported, dispatch_uid="annotator-events-import")
     document_revised.connect(document_revised_recorded, dispatch_uid="annotator-events-revised")

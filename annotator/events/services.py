@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -60,28 +61,58 @@ def _commit_order_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
 
 
-def _insert_locked(fields: dict[str, Any]) -> int | None:
-    """PostgreSQL: take the commit-order lock and insert in one statement (one round trip).
-    None when an event with the same key exists."""
+def _insert(fields: dict[str, Any]) -> int | None:
+    """One raw INSERT (no ORM compile on the write path of every change); None when an event
+    with the same key exists. PostgreSQL takes the commit-order lock in the same statement."""
+    postgres = connection.vendor == "postgresql"
     columns = list(fields)
     values = [
-        json.dumps(v, cls=DjangoJSONEncoder) if c == "payload" else v for c, v in fields.items()
+        json.dumps(v, cls=DjangoJSONEncoder)
+        if c == "payload"
+        else connection.ops.adapt_datetimefield_value(v)
+        if c == "created_at"
+        else v
+        for c, v in fields.items()
     ]
-    marks = ", ".join("%s::jsonb" if c == "payload" else "%s" for c in columns)
+    marks = ", ".join("%s::jsonb" if postgres and c == "payload" else "%s" for c in columns)
+    source = f"SELECT {marks} FROM pg_advisory_xact_lock(%s)" if postgres else f"VALUES ({marks})"
     sql = (
-        f"INSERT INTO {Event._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {marks} FROM pg_advisory_xact_lock(%s) ON CONFLICT DO NOTHING RETURNING id"
+        f"INSERT INTO {Event._meta.db_table} ({', '.join(columns)}) {source} "
+        "ON CONFLICT DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, _ADVISORY_LOCK])
+        cursor.execute(sql, [*values, _ADVISORY_LOCK] if postgres else values)
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+# Whether any endpoint is active, asked at most every LISTENING_TTL seconds per process (and
+# again at once after an endpoint is saved here): most commits then queue nothing and ask
+# nothing. An endpoint enabled in another process is found by the sweep meanwhile.
+LISTENING_TTL = 2.0
+_listening: list = [float("-inf"), False]
+
+
+def listening_forget(**kwargs) -> None:
+    _listening[0] = float("-inf")
+
+
+def _anyone_listening() -> bool:
+    now = time.monotonic()
+    if now - _listening[0] > LISTENING_TTL:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {WebhookEndpoint._meta.db_table} WHERE active = %s LIMIT 1",
+                [True],
+            )
+            _listening[:] = [now, cursor.fetchone() is not None]
+    return _listening[1]
 
 
 def _dispatch() -> None:
     try:
         # Nothing to queue (and no broker round trip) while no endpoint listens.
-        if WebhookEndpoint.objects.filter(active=True).exists():
+        if _anyone_listening():
             task(EVENTS_DISPATCH).apply_async(retry=False)
     except Exception as exc:  # the broker is down: the periodic sweep delivers later
         logger.warning("Events recorded, delivery not queued (the sweep will): %s", exc)
@@ -107,8 +138,7 @@ def record_event(
     """Record one event in the current transaction (capabilities call this for their changes).
 
     `owner` is whose work it is (blind review hides it like the work), `actor` who did it.
-    With `key`, an event already recorded under that key is not recorded again (None then;
-    on SQLite always None for a keyed event).
+    With `key`, an event already recorded under that key is not recorded again (None then).
     """
     if document is not None and collection is None:
         collection = getattr(document, "collection_id", None)
@@ -122,17 +152,11 @@ def record_event(
         "actor_id": getattr(actor, "pk", actor),
         "key": key,
     }
+    fields["created_at"] = timezone.now()
     # No savepoint: the caller's transaction is the unit (one query per event on the path).
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            fields["created_at"] = timezone.now()
-            pk = _insert_locked(fields)
-            event = Event(pk=pk, **fields) if pk is not None else None
-        elif key is None:
-            event = Event.objects.create(**fields)
-        else:  # recorded once: a second call with the key does nothing
-            Event.objects.bulk_create([Event(**fields)], ignore_conflicts=True)
-            event = None
+        pk = _insert(fields)
+        event = Event(pk=pk, **fields) if pk is not None else None
         _dispatch_after_commit()
     return event
 

@@ -62,10 +62,14 @@ _stop = threading.Event()
 
 
 def _sweep_forever(interval: float) -> None:
-    while not _stop.wait(interval):
+    wait = interval
+    while not _stop.wait(wait):
+        wait = interval
         try:
             close_old_connections()
-            webhooks.events_sweep()
+            # A backlog (a drain stops after 1,000 events) is swept again at once.
+            if webhooks.events_sweep():
+                wait = 0
             retention.events_prune_if_due(time.monotonic())
         except Exception:  # a database hiccup: log it and try again next round
             logger.exception("Event sweep failed")

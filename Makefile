@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format chromium
+.PHONY: run test lint format chromium fonts
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,16 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; fi; }
 
-test: $(VENV)/.installed-test chromium
+# The any-script browser tests need glyphs for Arabic, Hebrew and CJK (Debian's Noto fonts).
+FONTS := fonts-noto-core fonts-noto-cjk
+fonts:
+	@missing=$$(for p in $(FONTS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "fonts missing for the any-script tests: sudo apt-get install $$missing"; fi; fi
+
+test: $(VENV)/.installed-test chromium fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -47,6 +47,11 @@ def can_assign(user: AbstractBaseUser | AnonymousUser) -> bool:
     return is_lead(user)
 
 
+def can_upload_documents(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Leads (and admins) add documents to a collection from the browser."""
+    return is_lead(user)
+
+
 def can_adjudicate(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Leads (and admins) decide the final set of annotations."""
     return is_lead(user)

@@ -252,6 +252,11 @@ WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 5)
 WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
 WEBHOOK_DISABLE_AFTER_SECONDS = env_float("WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
 WEBHOOK_SWEEP_SECONDS = env_float("WEBHOOK_SWEEP_SECONDS", 5)
+# One drain step sends up to this many events (or for this long) before logging them at once.
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 100)
+WEBHOOK_BATCH_SECONDS = env_float("WEBHOOK_BATCH_SECONDS", 2)
+# Delivered events and delivery logs older than this many days are pruned (0: kept forever).
+EVENTS_RETENTION_DAYS = env_float("EVENTS_RETENTION_DAYS", 30)
 
 # Claims (annotator/claims): archived evidence pages are stored through Django's storage API
 # (the default storage: files under MEDIA_ROOT). ClaimReview export: the desk that signs the

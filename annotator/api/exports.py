@@ -8,8 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models import QuerySet
 
 from annotator.claims.transfer import chunks as _chunks
 from annotator.claims.transfer import w3c_bodies, with_claims
@@ -190,28 +189,57 @@ def _text_lookup(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
     return texts
 
 
-def iter_export_records(
-    annotations: QuerySet[Annotation], *, include_text: bool = False, chunk_size: int = 5000
-) -> Iterator[dict]:
-    """Export records in document order, streamed with a server-side cursor.
+def keyset_rows(
+    queryset: QuerySet, fields: tuple[str, ...] | list[str], *, batch_size: int = 5000
+) -> Iterator[list[tuple]]:
+    """Rows of `fields` (the first must be "id") in key order, one bounded query per batch.
 
-    With include_text every record carries `document_text` (fetched once per document,
-    in one query per chunk of rows).
+    `WHERE id > last ORDER BY id LIMIT n` starts at once through the primary key index: no
+    sort of the whole result before the first row, no cursor held open between batches.
     """
+    queryset = queryset.order_by("id").values_list(*fields)
+    last = None
+    while True:
+        batch = queryset if last is None else queryset.filter(id__gt=last)
+        rows = list(batch[:batch_size])
+        if rows:
+            yield rows
+        if len(rows) < batch_size:
+            return
+        last = rows[-1][0]
+
+
+def _document_order_rows(queryset: QuerySet, chunk_size: int) -> Iterator[list[tuple]]:
     rows = (
-        annotations.order_by("document_id", "start", "end", "id")
+        queryset.order_by("document_id", "start", "end", "id")
         .values_list(*ROW_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
-    if not include_text:
-        for row in rows:
-            yield _row_record(row)
-        return
-    for chunk in _chunks(rows, chunk_size):
-        texts = _text_lookup({(row[1], row[20]) for row in chunk})
-        for row in chunk:
+    return _chunks(rows, chunk_size)
+
+
+def iter_export_records(
+    annotations: QuerySet[Annotation],
+    *,
+    include_text: bool = False,
+    chunk_size: int = 5000,
+    document_order: bool = False,
+) -> Iterator[dict]:
+    """Export records in key order (document order on request), read in batches.
+
+    With include_text every record carries `document_text` (fetched once per document,
+    in one query per batch of rows).
+    """
+    if document_order:
+        batches = _document_order_rows(annotations, chunk_size)
+    else:
+        batches = keyset_rows(annotations, ROW_FIELDS, batch_size=chunk_size)
+    for batch in batches:
+        texts = _text_lookup({(row[1], row[20]) for row in batch}) if include_text else {}
+        for row in batch:
             record = _row_record(row)
-            record["document_text"] = texts.get((row[1], row[20]), "")
+            if include_text:
+                record["document_text"] = texts.get((row[1], row[20]), "")
             yield record
 
 
@@ -298,7 +326,8 @@ def spacy_lines(annotations: QuerySet[Annotation]) -> Iterator[str]:
     Offsets are code points (Python string indices), as spaCy's `doc.char_span` expects.
     """
     current: dict[str, Any] | None = None
-    for record in iter_export_records(annotations, include_text=True):
+    records = iter_export_records(annotations, include_text=True, document_order=True)
+    for record in records:
         if record["anchor_state"] == "orphan":
             continue  # its offsets refer to an older text than the one written here
         if current is None or current["meta"]["document_id"] != record["document_id"]:
@@ -319,65 +348,3 @@ def spacy_lines(annotations: QuerySet[Annotation]) -> Iterator[str]:
         )
     if current is not None:
         yield json.dumps(current, ensure_ascii=False) + "\n"
-
-
-class _JsonBuildObject(Func):
-    """PostgreSQL's json_build_object(...) as text, keys in the given order."""
-
-    function = "json_build_object"
-    template = "%(function)s(%(expressions)s)::text"
-    output_field = TextField()
-
-
-class _IsoUtc(Func):
-    """A timestamp as Python's isoformat() writes it (microseconds only when not zero)."""
-
-    template = (
-        "to_char(%(expressions)s AT TIME ZONE 'UTC', CASE WHEN "
-        "mod(date_part('microseconds', %(expressions)s)::bigint, 1000000) = 0 "
-        'THEN \'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\' '
-        'ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\' END)'
-    )
-    output_field = TextField()
-
-
-def _record_sql_expression() -> _JsonBuildObject:
-    keys = list(RECORD_KEYS)
-    # Timestamps in PostgreSQL's JSON form equal Python's isoformat() in the UTC session.
-    pairs: list = []
-    for key, field in zip(keys, ROW_FIELDS, strict=True):
-        pairs += [Value(key), _IsoUtc(F(field)) if key.endswith("_at") else F(field)]
-    return _JsonBuildObject(*pairs)
-
-
-def iter_json_texts(annotations: QuerySet[Annotation], chunk_size: int = 5000) -> Iterator[str]:
-    """Each export record as JSON text (no document text).
-
-    On PostgreSQL the database writes the JSON (about ten times faster than building dicts
-    in Python); elsewhere json.dumps of iter_export_records(). Both parse to the same records.
-    """
-    if connection.vendor != "postgresql":
-        for record in iter_export_records(annotations, chunk_size=chunk_size):
-            yield json.dumps(record, ensure_ascii=False)
-        return
-    rows = (
-        annotations.order_by("document_id", "start", "end", "id")
-        .annotate(export_json=_record_sql_expression())
-        .values_list("export_json", flat=True)
-        .iterator(chunk_size=chunk_size)
-    )
-    yield from rows
-
-
-def jsonl_text_lines(texts: Iterable[str]) -> Iterator[str]:
-    for text in texts:
-        yield text + "\n"
-
-
-def json_array_text_lines(texts: Iterable[str]) -> Iterator[str]:
-    yield "["
-    first = True
-    for text in texts:
-        yield ("\n" if first else ",\n") + text
-        first = False
-    yield "\n]\n"

@@ -18,29 +18,21 @@ Matching and creation rules (also in README):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from simple_history.utils import bulk_create_with_history
 
 from annotator.annotations.services import evidence_url_check, span_check
+from annotator.api.import_writes import ImportResult, rows_write
 from annotator.api.parsers import json_loads_bounded
-from annotator.claims.transfer import claim_check, claims_write
+from annotator.claims.transfer import claim_check
 from annotator.models import (
-    Annotation,
     Label,
     Origin,
-    Suggestion,
-    SuggestionDecision,
-    SuggestionStatus,
 )
 from corpus.models import Collection, Document, normalize_newlines, text_sha256
-from corpus.services import collection_get_or_create
 
 MAX_ERRORS = 100
 
@@ -51,14 +43,6 @@ class ImportErrors(Exception):
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
         super().__init__(f"{len(errors)} bad record(s); nothing was imported.")
-
-
-@dataclass
-class ImportResult:
-    annotations_created: int = 0
-    annotations_skipped: int = 0
-    documents_created: int = 0
-    users_created: list[str] = field(default_factory=list)
 
 
 def _messages(exc: ValidationError) -> dict[str, list[str]] | list[str]:
@@ -91,7 +75,7 @@ def _when(record: dict, name: str):
     return parsed
 
 
-class _Importer:
+class Importer:
     def __init__(self, collection: str = "", username: str = "") -> None:
         self.collection, self.username = collection, username
         self.labels = {label.slug: label for label in Label.objects.all()}
@@ -248,138 +232,6 @@ class _Importer:
                     {"spans": [f"Span {index}: {m}" for m in exc.messages]}
                 ) from None
 
-    def write(self, result: ImportResult) -> None:
-        users = self.users(result)
-        for document in self.new_documents.values():
-            document.collection = collection_get_or_create(slug=document._collection_slug)
-            document.save()
-            self.documents_by_sha[document.sha256] = document
-            result.documents_created += 1
-        existing = {
-            tuple(key): pk
-            for pk, *key in Annotation.objects.filter(
-                document_id__in={row["document"].pk for row in self.rows}
-            ).values_list(
-                "id", "document_id", "start", "end", "label_id", "created_by_id", "is_final"
-            )
-        }
-        new: list[Annotation] = []
-        new_rows: list[dict] = []
-        times: list[tuple] = []
-        id_map: dict[int, int] = {}  # exported id -> id here
-        for row in self.rows:
-            user = users[row["username"]]
-            # The duplicate rule of annotation_create: person, span, label and layer.
-            key = (
-                row["document"].pk, row["start"], row["end"], row["label"].pk, user.pk,
-                row["is_final"],
-            )  # fmt: skip
-            if key in existing:
-                result.annotations_skipped += 1
-                if row["exported_id"] is not None and existing[key] is not None:
-                    id_map[row["exported_id"]] = existing[key]
-                continue
-            existing[key] = None
-            suggestion = None
-            if row["origin"] == Origin.SUGGESTION and row["suggester"]:
-                suggestion = Suggestion.objects.create(
-                    document=row["document"],
-                    start=row["start"],
-                    end=row["end"],
-                    quote=row["quote"],
-                    label=row["label"],
-                    score=row["suggestion_score"] or 0.0,
-                    suggester=row["suggester"],
-                    suggester_version="imported",
-                    revision=row["document"].revision,
-                    status=SuggestionStatus.ACCEPTED,
-                    decided_by=user,
-                    decided_at=row["created_at"],
-                )
-            new.append(
-                Annotation(
-                    document=row["document"],
-                    start=row["start"],
-                    end=row["end"],
-                    quote=row["quote"],
-                    label=row["label"],
-                    note=row["note"],
-                    evidence_url=row["evidence_url"],
-                    created_by=user,
-                    origin=row["origin"],
-                    suggestion=suggestion,
-                    is_final=row["is_final"],
-                    revision=row["document"].revision,
-                )
-            )
-            new_rows.append(row)
-            times.append((row["created_at"], row["updated_at"]))
-        # Reviewers' annotations first, so final ones can name their sources' new ids.
-        order = sorted(range(len(new)), key=lambda i: new_rows[i]["is_final"])
-        new, new_rows = [new[i] for i in order], [new_rows[i] for i in order]
-        times = [times[i] for i in order]
-        split = sum(1 for row in new_rows if not row["is_final"])
-        created = bulk_create_with_history(new[:split], Annotation, batch_size=2000)
-        for annotation, row in zip(created, new_rows, strict=False):
-            if row["exported_id"] is not None:
-                id_map[row["exported_id"]] = annotation.pk
-        self.adjudicated_from_set(new[split:], new_rows[split:], id_map)
-        created += bulk_create_with_history(new[split:], Annotation, batch_size=2000)
-        claims_write(zip(created, [row["claim"] for row in new_rows], strict=True), users)
-        keep = []  # auto_now/auto_now_add set the clock on insert: keep the exported times
-        for annotation, (created_at, updated_at) in zip(created, times, strict=True):
-            if created_at or updated_at:
-                annotation.created_at = created_at or annotation.created_at
-                annotation.updated_at = updated_at or created_at or annotation.updated_at
-                keep.append(annotation)
-        if keep:
-            Annotation.objects.bulk_update(keep, ["created_at", "updated_at"], batch_size=2000)
-        SuggestionDecision.objects.bulk_create(
-            [
-                SuggestionDecision(
-                    suggestion=a.suggestion,
-                    reviewer_id=a.created_by_id,
-                    status=SuggestionStatus.ACCEPTED,
-                    annotation=a,
-                    decided_at=a.suggestion.decided_at or timezone.now(),
-                )
-                for a in created
-                if a.suggestion is not None
-            ],
-            batch_size=2000,
-        )
-        result.annotations_created = len(created)
-
-    @staticmethod
-    def adjudicated_from_set(finals: list, rows: list[dict], id_map: dict[int, int]) -> None:
-        """Point final annotations at their sources' ids here (see the module docstring)."""
-        unmapped = {i for row in rows for i in row["adjudicated_from"] if i not in id_map}
-        here = set(
-            Annotation.objects.filter(pk__in=unmapped, is_final=False).values_list(
-                "id", "document_id"
-            )
-        )
-        for annotation, row in zip(finals, rows, strict=True):
-            annotation.adjudicated_from = [
-                id_map.get(i, i)
-                for i in row["adjudicated_from"]
-                if i in id_map or (i, annotation.document.pk) in here
-            ]
-
-    def users(self, result: ImportResult) -> dict[str, Any]:
-        User = get_user_model()
-        found = {
-            user.get_username(): user
-            for user in User.objects.filter(**{f"{User.USERNAME_FIELD}__in": self.usernames})
-        }
-        for username in sorted(self.usernames - set(found)):
-            user = User(**{User.USERNAME_FIELD: username}, is_active=False)
-            user.set_unusable_password()
-            user.save()
-            found[username] = user
-            result.users_created.append(username)
-        return found
-
 
 def annotations_import(
     *, lines: Iterable[str | bytes], collection: str = "", username: str = ""
@@ -387,7 +239,7 @@ def annotations_import(
     """Import JSONL export records, or gold-format documents ({title, text, spans}, by
     `username`, new documents in `collection`); raise ImportErrors (by line) and write
     nothing if any is bad."""
-    importer = _Importer(collection=collection, username=username)
+    importer = Importer(collection=collection, username=username)
     errors: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
@@ -416,5 +268,11 @@ def annotations_import(
         raise ImportErrors(errors)
     result = ImportResult()
     with transaction.atomic():
-        importer.write(result)
+        rows_write(
+            rows=importer.rows,
+            new_documents=importer.new_documents,
+            documents_by_sha=importer.documents_by_sha,
+            usernames=importer.usernames,
+            result=result,
+        )
     return result

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.annotations.selectors import annotation_list_for_user
-from annotator.api import exports
+from annotator.api import export_sql, exports
 from annotator.api.base import HAS_ROLE, BodyLimitMixin, flag, too_large
 from annotator.api.filters import AnnotationFilter
 from annotator.api.imports import annotations_import
@@ -97,11 +97,11 @@ class AnnotationExportView(APIView):
         if fmt == "spacy":
             return exports.spacy_lines(annotations)
         if fmt in {"jsonl", "json"} and not include_text:
-            # JSON written by PostgreSQL; evidence and verdicts spliced in per chunk.
-            texts = with_claims_json(exports.iter_json_texts(annotations))
+            # JSON written by the database; evidence and verdicts spliced in per chunk.
+            texts = with_claims_json(export_sql.iter_json_texts(annotations))
             if fmt == "json":
-                return exports.json_array_text_lines(texts)
-            return exports.jsonl_text_lines(texts)
+                return export_sql.json_array_text_lines(texts)
+            return export_sql.jsonl_text_lines(texts)
         records = exports.iter_export_records(annotations, include_text=include_text)
         if fmt == "csv":
             fields = [*exports.EXPORT_FIELDS] + (["document_text"] if include_text else [])

@@ -43,3 +43,19 @@ class TransitionForm(forms.Form):
 
 class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1)
+
+
+class ClaimFilterForm(forms.Form):
+    """The claims page's filters (GET); a malformed one is a 400 naming it."""
+
+    label = forms.SlugField(required=False, max_length=50)
+    rating = forms.IntegerField(required=False, min_value=1)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *VerdictState.choices, ("none", "No verdict")]
+    )
+    reviewer = forms.CharField(required=False, max_length=150)
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+class PublishForm(forms.Form):
+    version = forms.IntegerField(min_value=1)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotator.claims import views
+from annotator.claims import page_views, views
 
 claim = "annotations/<int:annotation_id>/"
 evidence = claim + "evidence/<int:evidence_id>/"
@@ -22,3 +22,13 @@ urlpatterns = [
         name="claims-evidence-warc",
     ),
 ]
+
+urlpatterns += [
+    path("", page_views.claims_page, name="claims-index"),
+    path("collections/<slug:slug>/", page_views.claims_page, name="claims-collection"),
+    path("to-publish/", page_views.publish_queue, name="claims-publish-queue"),
+    path("to-publish/<int:annotation_id>/", page_views.verdict_publish, name="claims-publish"),
+]
+urlpatterns.append(
+    path("verdicts/<int:verdict_id>/", page_views.verdict_detail, name="claims-verdict-detail")
+)

@@ -14,6 +14,7 @@ from annotator.annotations.services import work_open_check
 from annotator.claims import rules
 from annotator.claims.selectors import desk_rules_for
 from annotator.claims.services import ClaimConflict
+from annotator.events.services import verdict_event
 from annotator.models import Annotation, Evidence, Rating, Verdict, VerdictState
 from annotator.permissions import can_annotate, can_change_verdict, can_publish_verdict
 
@@ -115,6 +116,7 @@ def _check_writable(verdict: Verdict, user, version: int | None) -> None:
 
 
 def _move(verdict: Verdict, state: str, user, reason: str = "") -> Verdict:
+    was_published = verdict.state == PUBLISHED
     verdict.state = state
     verdict.reason = reason
     if state == PUBLISHED:
@@ -124,6 +126,7 @@ def _move(verdict: Verdict, state: str, user, reason: str = "") -> Verdict:
         verdict.published_by, verdict.published_at = None, None
     verdict.version += 1
     verdict.save()
+    verdict_event(verdict, was_published=was_published, actor=user)
     return verdict
 
 

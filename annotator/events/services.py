@@ -50,6 +50,7 @@ class EventType(TextChoices):
     REVIEW_REOPENED = "review.reopened"
     FINAL_SET_CHANGED = "final_set.changed"
     VERDICT_PUBLISHED = "verdict.published"
+    VERDICT_UNPUBLISHED = "verdict.unpublished"
     TEST = "webhook.test"
 
 
@@ -243,6 +244,53 @@ def run_finished_event(run_id: int) -> None:
         document=run.document_id,
         collection=collection,
         key=f"suggestion_run.finished:{run.pk}",
+    )
+
+
+def document_revised_event(document, revision) -> None:
+    """A document's text changed: a new revision (sent inside the save's transaction)."""
+    payload = {
+        "document": {"id": document.pk, "collection_id": document.collection_id},
+        "revision": {
+            "number": revision.number,
+            "sha256": revision.sha256,
+            "source": revision.source,
+            "source_url": revision.source_url,
+        },
+    }
+    record_event(
+        EventType.DOCUMENT_REVISED, payload, document=document, actor=revision.created_by_id
+    )
+
+
+def verdict_event(verdict, *, was_published: bool, actor) -> None:
+    """A verdict went out (published) or was taken back (published -> draft); other moves
+    (draft <-> in review) are internal to the desk and emit nothing."""
+    published = verdict.state == "published"
+    if not published and not was_published:
+        return
+    annotation = verdict.annotation
+    payload = {
+        "verdict": {
+            "id": verdict.pk,
+            "annotation_id": verdict.annotation_id,
+            "document_id": annotation.document_id,
+            "rating": verdict.rating.name,
+            "claim_reviewed": verdict.claim_reviewed,
+            "explanation": verdict.explanation,
+            "claim_author": verdict.claim_author,
+            "state": verdict.state,
+            "reason": verdict.reason,
+            "published_at": verdict.published_at.isoformat() if verdict.published_at else None,
+            "version": verdict.version,
+        }
+    }
+    record_event(
+        EventType.VERDICT_PUBLISHED if published else EventType.VERDICT_UNPUBLISHED,
+        payload,
+        document=annotation.document,
+        owner=verdict.proposed_by_id,
+        actor=actor,
     )
 
 

@@ -2,13 +2,15 @@
 
 The worker also runs the sweep in a thread (every WEBHOOK_SWEEP_SECONDS): it delivers
 whatever is due straight from the outbox, so events committed while the broker was down,
-and retries whose time has come, go out without any queued message and without celery beat.
+and retries whose time has come, go out without any queued message and without celery beat;
+hourly it also prunes what retention allows (retention.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
@@ -17,11 +19,12 @@ from django.db import close_old_connections
 
 from annotator.enqueue import (
     EVENTS_DISPATCH,
+    EVENTS_PRUNE,
     EVENTS_SWEEP,
     WEBHOOK_DELIVERY_SEND_AGAIN,
     WEBHOOK_TEST_SEND,
 )
-from annotator.events import webhooks
+from annotator.events import retention, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,12 @@ def events_dispatch() -> int:
 def events_sweep() -> int:
     """The same, for a scheduler (celery beat, cron) when the worker's sweep is off."""
     return webhooks.events_sweep()
+
+
+@shared_task(name=EVENTS_PRUNE)
+def events_prune() -> dict[str, int]:
+    """Retention, for a scheduler; the worker's sweep thread also runs it hourly."""
+    return vars(retention.events_prune())
 
 
 @shared_task(name=WEBHOOK_TEST_SEND)
@@ -57,6 +66,7 @@ def _sweep_forever(interval: float) -> None:
         try:
             close_old_connections()
             webhooks.events_sweep()
+            retention.events_prune_if_due(time.monotonic())
         except Exception:  # a database hiccup: log it and try again next round
             logger.exception("Event sweep failed")
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -141,47 +141,105 @@ def _due(endpoint: WebhookEndpoint) -> bool:
 # Draining ----------------------------------------------------------------------------
 
 
-def _deliver_next(endpoint: WebhookEndpoint, token: str) -> bool | None:
-    """Send the endpoint's next event: True sent, False failed, None nothing to send."""
-    event = endpoint_events(endpoint).first()
-    if event is None:
-        return None
-    delivery, _ = WebhookDelivery.objects.get_or_create(
-        endpoint=endpoint, event=event, defaults={"message_id": f"evt_{event.pk}"}
-    )
-    code, error, ms = send(endpoint, delivery.message_id, envelope(event))
+def _deliveries_for(endpoint: WebhookEndpoint, events: list[Event]) -> dict[int, WebhookDelivery]:
+    """The delivery row of each event (two queries: those tried before, the new ones)."""
+    ids = [event.pk for event in events]
+    found = {
+        d.event_id: d
+        for d in WebhookDelivery.objects.filter(endpoint=endpoint, event_id__in=ids).only(
+            "id", "event_id", "message_id", "attempts"
+        )
+    }
+    new = [
+        WebhookDelivery(endpoint=endpoint, event=event, message_id=f"evt_{event.pk}")
+        for event in events
+        if event.pk not in found
+    ]
+    # The lease makes this drainer the only writer of the endpoint's event deliveries.
+    for delivery in WebhookDelivery.objects.bulk_create(new):
+        found[delivery.event_id] = delivery
+    return found
+
+
+def _deliver_batch(endpoint: WebhookEndpoint, token: str) -> tuple[int, bool]:
+    """Send the endpoint's next events in order over the thread's kept-alive connection,
+    stopping at the first failure, then log every attempt and move the cursor in one
+    transaction: a constant number of queries per batch (WEBHOOK_BATCH_SIZE events at most,
+    or what WEBHOOK_BATCH_SECONDS allows). Returns (events that arrived, a try failed)."""
+    events = list(endpoint_events(endpoint)[: settings.WEBHOOK_BATCH_SIZE])
+    if not events:
+        return 0, False
+    deliveries = _deliveries_for(endpoint, events)
+    results: list[tuple[WebhookDelivery, int | None, str, int]] = []
+    stop_at = time.monotonic() + settings.WEBHOOK_BATCH_SECONDS
+    for event in events:
+        delivery = deliveries[event.pk]
+        code, error, ms = send(endpoint, delivery.message_id, envelope(event))
+        results.append((delivery, code, error, ms))
+        if error or time.monotonic() > stop_at:
+            break
+    _batch_record(endpoint, token, results)
+    failed = bool(results[-1][2])
+    return len(results) - failed, failed
+
+
+def _batch_record(endpoint: WebhookEndpoint, token: str, results: list) -> None:
+    now = timezone.now()
+    delivered = [delivery for delivery, _, error, _ in results if not error]
     with transaction.atomic():
-        ok = _log_attempt(delivery, code, error, ms)
-        mine = WebhookEndpoint.objects.filter(pk=endpoint.pk, lease_token=token)
-        now = timezone.now()
-        if ok:
-            mine.update(
-                cursor=event.pk,
-                failures=0,
-                failing_since=None,
-                next_attempt_at=None,
-                lease_until=now + timedelta(seconds=_lease_seconds()),
+        WebhookAttempt.objects.bulk_create(
+            WebhookAttempt(
+                delivery=delivery,
+                ok=not error,
+                response_code=code,
+                latency_ms=ms,
+                error=error[:2000],
             )
-            return True
-        failures = endpoint.failures + 1
-        since = endpoint.failing_since or now
-        changes = {
-            "failures": failures,
-            "failing_since": since,
-            "next_attempt_at": now + timedelta(seconds=backoff_seconds(failures)),
-        }
-        if (now - since).total_seconds() >= settings.WEBHOOK_DISABLE_AFTER_SECONDS:
+            for delivery, code, error, ms in results
+        )
+        tried = WebhookDelivery.objects.filter(pk__in=[d.pk for d, *_ in results])
+        tried.update(
+            attempts=F("attempts") + 1,
+            status=Case(
+                When(pk__in=[d.pk for d in delivered], then=Value(DeliveryStatus.SUCCEEDED)),
+                default=F("status"),
+            ),
+            delivered_at=Case(
+                When(pk__in=[d.pk for d in delivered], then=Value(now)),
+                default=F("delivered_at"),
+            ),
+        )
+        changes: dict = {"lease_until": now + timedelta(seconds=_lease_seconds())}
+        if delivered:
             changes.update(
-                active=False,
-                disabled_at=now,
-                disabled_reason=(
-                    f"Disabled after failing since {since:%Y-%m-%d %H:%M} UTC "
-                    f"({failures} tries); last error: {error}"
-                ),
+                cursor=delivered[-1].event_id, failures=0, failing_since=None, next_attempt_at=None
             )
-            logger.warning("Webhook endpoint %s disabled: %s", endpoint.pk, error)
-        mine.update(**changes)
-    return False
+        error = results[-1][2]
+        if error:
+            changes.update(_failure_changes(endpoint, error, now, after_success=bool(delivered)))
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, lease_token=token).update(**changes)
+
+
+def _failure_changes(endpoint: WebhookEndpoint, error: str, now, *, after_success: bool) -> dict:
+    """Back off, or disable an endpoint that has been failing for too long."""
+    failures = 1 if after_success else endpoint.failures + 1
+    since = now if after_success else (endpoint.failing_since or now)
+    changes = {
+        "failures": failures,
+        "failing_since": since,
+        "next_attempt_at": now + timedelta(seconds=backoff_seconds(failures)),
+    }
+    if (now - since).total_seconds() >= settings.WEBHOOK_DISABLE_AFTER_SECONDS:
+        changes.update(
+            active=False,
+            disabled_at=now,
+            disabled_reason=(
+                f"Disabled after failing since {since:%Y-%m-%d %H:%M} UTC "
+                f"({failures} tries); last error: {error}"
+            ),
+        )
+        logger.warning("Webhook endpoint %s disabled: %s", endpoint.pk, error)
+    return changes
 
 
 def endpoint_drain(endpoint_id: int, *, max_events: int = 1000) -> int:
@@ -200,10 +258,12 @@ def endpoint_drain(endpoint_id: int, *, max_events: int = 1000) -> int:
                 endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
                 if not _due(endpoint):
                     return sent
-                result = _deliver_next(endpoint, token)
-                if not result:
+                arrived, failed = _deliver_batch(endpoint, token)
+                sent += arrived
+                if failed:  # the retry waits for its time (the sweep), not this call
+                    return sent
+                if not arrived:
                     break
-                sent += 1
         finally:
             _lease_release(endpoint_id, token)
         endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()

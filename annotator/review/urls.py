@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotator.review import adjudication_views, views
+from annotator.review import adjudication_views, uploads, views
 
 collection = "collections/<slug:slug>/"
 document = "documents/<int:document_id>/"
@@ -10,6 +10,7 @@ document = "documents/<int:document_id>/"
 urlpatterns = [
     path("", views.review_index, name="review-index"),
     path(collection, views.collection_dashboard, name="review-collection"),
+    path(collection + "upload/", uploads.collection_upload, name="review-upload"),
     path(collection + "assign/", views.collection_assign, name="review-assign"),
     path(collection + "settings/", views.collection_settings, name="review-settings"),
     path(collection + "agreement/", views.collection_agreement, name="review-agreement"),

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from annotator.annotations.services import annotation_create, work_open_check
+from annotator.annotations.services import annotation_create, annotation_delete, work_open_check
 from annotator.events.services import EventType, suggestion_event
 from annotator.models import Annotation, Label, Origin
 from annotator.models.suggestions import Suggestion, SuggestionDecision, SuggestionStatus
@@ -92,3 +92,32 @@ def suggestion_reject(*, suggestion: Suggestion, user) -> Suggestion:
     _decide(current, user, SuggestionStatus.REJECTED)
     suggestion_event(EventType.SUGGESTION_REJECTED, current, user=user)
     return current
+
+
+@transaction.atomic
+def suggestion_decision_undo(*, suggestion: Suggestion, user, version: int | None = None) -> None:
+    """Take back the user's own accept or reject (the page's undo): the annotation an accept
+    made is deleted (checked against `version`), the suggestion is open again."""
+    current = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("document__collection")
+        .filter(pk=suggestion.pk)
+        .first()
+    )
+    if current is None:
+        raise Http404(f"Suggestion {suggestion.pk} is gone: a new suggestion run replaced it.")
+    decision = current.decisions.filter(reviewer=user).select_related("annotation").first()
+    if decision is None:
+        raise ValidationError("You have not accepted or rejected this suggestion.")
+    if decision.annotation is not None:
+        annotation_delete(annotation=decision.annotation, user=user, version=version)
+    else:
+        work_open_check(document=current.document, user=user)
+    decision.delete()
+    if current.status != SuggestionStatus.PENDING:
+        current.status, current.decided_by, current.decided_at = (
+            SuggestionStatus.PENDING,
+            None,
+            None,
+        )
+        current.save(update_fields=["status", "decided_by", "decided_at"])

@@ -25,4 +25,5 @@ decision = "documents/<int:document_id>/suggestions/<int:suggestion_id>/"
 decision_urlpatterns = [
     path(decision + "accept/", views.suggestion_accept_view, name="annotator-suggestion-accept"),
     path(decision + "reject/", views.suggestion_reject_view, name="annotator-suggestion-reject"),
+    path(decision + "undo/", views.suggestion_undo_view, name="annotator-suggestion-undo"),
 ]

@@ -20,10 +20,15 @@ from annotator.annotations.views import (
     changes_response,
     message_response,
     reviewer_required,
+    workspace_response,
 )
 from annotator.models import RunStatus, SuggesterModel, Suggestion, SuggestionRun
 from annotator.permissions import can_request_suggestions, is_lead
-from annotator.suggestions.decisions import suggestion_accept, suggestion_reject
+from annotator.suggestions.decisions import (
+    suggestion_accept,
+    suggestion_decision_undo,
+    suggestion_reject,
+)
 from annotator.suggestions.forms import SuggestionAcceptForm
 from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
 from annotator.suggestions.selectors import (
@@ -157,6 +162,7 @@ def suggestion_accept_view(
         removed=[f"sug-row-{suggestion.pk}"],
         flash="Suggestion accepted.",
         created=annotation.pk,
+        step={"kind": "decision", "decision": "accept", "id": suggestion.pk},
     )
 
 
@@ -176,4 +182,20 @@ def suggestion_reject_view(
         ranges=[(suggestion.start, suggestion.end)],
         removed=[f"sug-row-{suggestion.pk}"],
         flash="Suggestion rejected.",
+        step={"kind": "decision", "decision": "reject", "id": suggestion.pk},
     )
+
+
+@reviewer_required
+@require_POST
+def suggestion_undo_view(
+    request: HtmxHttpRequest, document_id: int, suggestion_id: int
+) -> HttpResponse:
+    """Undo of an accept or reject: the suggestion is open again (and the accept's
+    annotation gone); the whole workspace answers, as the suggestion's row comes back."""
+    document, suggestion = _suggestion_for_user(request, document_id, suggestion_id)
+    try:
+        suggestion_decision_undo(suggestion=suggestion, user=request.user)
+    except ValidationError as exc:
+        return message_response(request, document, status=422, error=error_text(exc))
+    return workspace_response(request, document, flash="Decision undone.")

@@ -270,6 +270,11 @@
     let end = Number(mark.dataset.end);
     if (reshapeEdge === "start") start = stepCp(text, start, dir, word);
     else end = stepCp(text, end, dir, word);
+    reshapeTo(mark, start, end);
+  }
+
+  /** Save the annotation of `mark` with new bounds (code points); then focus it again. */
+  function reshapeTo(mark, start, end) {
     if (start >= end) return info("A span needs at least one character.");
     const workspace = document.getElementById("workspace");
     const id = mark.dataset.a;
@@ -319,6 +324,91 @@
     }
   });
 
+  // ---- Drag handles: the focused highlight's start and end can be dragged with the mouse
+
+  const handles = {};
+
+  function handle(edge) {
+    if (handles[edge]) return handles[edge];
+    const el = document.createElement("span");
+    el.className = "reshape-handle " + edge;
+    el.dataset.edge = edge;
+    el.setAttribute("aria-hidden", "true");  // the keyboard has Alt+Shift+arrows
+    el.title = "Drag to move the " + edge;
+    el.hidden = true;
+    document.body.append(el);
+    handles[edge] = el;
+    return el;
+  }
+
+  function hideHandles() {
+    ["start", "end"].forEach(function (edge) { handle(edge).hidden = true; });
+  }
+
+  function placeHandles(mark) {
+    const pieces = document.querySelectorAll('#doc-text mark.ann[data-a="' + mark.dataset.a + '"]');
+    const first = pieces[0].getClientRects()[0];
+    const lastRects = pieces[pieces.length - 1].getClientRects();
+    const last = lastRects[lastRects.length - 1];
+    if (!first || !last) return hideHandles();
+    const rtl = getComputedStyle(pieces[0]).direction === "rtl";
+    const put = function (edge, rect, atRight) {
+      const el = handle(edge);
+      el.dataset.a = mark.dataset.a;
+      el.style.left = window.scrollX + (atRight ? rect.right : rect.left) - 4 + "px";
+      el.style.top = window.scrollY + rect.top + "px";
+      el.style.height = rect.height + "px";
+      el.hidden = false;
+    };
+    put("start", first, rtl);
+    put("end", last, !rtl);
+  }
+
+  document.addEventListener("focusin", function (event) {
+    if (focusedAnnotation()) placeHandles(event.target);
+    else if (!event.target.closest || !event.target.closest(".reshape-handle")) hideHandles();
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    const mark = focusedAnnotation();
+    if (mark) placeHandles(mark);
+    else hideHandles();
+  });
+
+  let dragging = null;
+
+  document.addEventListener("mousedown", function (event) {
+    const el = event.target.closest && event.target.closest(".reshape-handle");
+    if (!el || event.button !== 0) return;
+    event.preventDefault();  // keep the highlight focused, start no text selection
+    dragging = el;
+    el.classList.add("dragging");
+  });
+  document.addEventListener("mousemove", function (event) {
+    if (!dragging) return;
+    dragging.style.left = window.scrollX + event.clientX - 4 + "px";
+  });
+  document.addEventListener("mouseup", function (event) {
+    if (!dragging) return;
+    const el = dragging;
+    dragging = null;
+    el.classList.remove("dragging");
+    const root = textRoot();
+    const mark = document.getElementById("a-" + el.dataset.a);
+    el.hidden = true;  // the handle follows the pointer: look at the text beneath it
+    const caret = document.caretRangeFromPoint(event.clientX, event.clientY);
+    if (!root || !mark || !caret || !root.contains(caret.startContainer)) {
+      return mark ? placeHandles(mark) : hideHandles();
+    }
+    const text = root.textContent;
+    let u16 = domToU16(root, caret.startContainer, caret.startOffset);
+    if (u16 > 0 && u16 < text.length && isLow(text, u16)) u16--;  // never inside a pair
+    const cp = u16ToCp(text, u16);
+    const start = el.dataset.edge === "start" ? cp : Number(mark.dataset.start);
+    const end = el.dataset.edge === "end" ? cp : Number(mark.dataset.end);
+    if (start === Number(mark.dataset.start) && end === Number(mark.dataset.end)) return placeHandles(mark);
+    reshapeTo(mark, start, end);
+  });
+
   // ---- Undo and redo (Ctrl+Z / Ctrl+Shift+Z): each step is a server call with the same checks
 
   const undoStack = [];
@@ -355,8 +445,17 @@
         return ["reshape", Object.assign(v, { start: bounds[0], end: bounds[1] })];
       case "edit":
         return ["edit", Object.assign(v, bounds)];
+      case "decision":  // accept/reject: undo reopens the suggestion, redo decides again
+        return back ? ["undo", {}] : [step.decision, {}];
     }
     return null;
+  }
+
+  function urlFor(step, action, workspace) {
+    if (step.kind === "decision") {
+      return workspace.dataset.acceptUrl.replace("/0/accept/", "/" + step.id + "/" + action + "/");
+    }
+    return workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + step.id + "/" + action + "/");
   }
 
   function replay(back) {
@@ -367,7 +466,7 @@
     const call = callFor(step, back);
     const workspace = document.getElementById("workspace");
     if (!call || !workspace) return;
-    const url = workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + step.id + "/" + call[0] + "/");
+    const url = urlFor(step, call[0], workspace);
     replaying = true;
     htmx
       .ajax("POST", url, { source: workspace, swap: "none", values: call[1] })

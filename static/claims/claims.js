@@ -38,6 +38,13 @@
         section.focus();
       }
     }
+    if (target && target.id === "publish-queue") {
+      // After publishing, the keyboard goes on to the next verdict waiting (or the list).
+      const queue = document.getElementById("publish-queue");
+      const next = queue && queue.querySelector(".publish-button");
+      if (next) next.focus();
+      else if (queue) queue.focus();
+    }
     paint();
   });
 

@@ -146,8 +146,8 @@ def request(port: int, method: str, path: str, token: str, body: dict | None = N
     return response.status, data, elapsed
 
 
-def export(port: int, token: str, query: str) -> tuple[int, float]:
-    """Stream an export; return (bytes, seconds)."""
+def export(port: int, token: str, query: str) -> tuple[int, float, float]:
+    """Stream an export; return (bytes, seconds to the first byte, seconds in all)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=600)
     started = time.perf_counter()
     connection.request(
@@ -156,12 +156,14 @@ def export(port: int, token: str, query: str) -> tuple[int, float]:
     response = connection.getresponse()
     if response.status != 200:
         raise SystemExit(f"export failed: {response.status} {response.read()[:300]!r}")
-    size = 0
+    first = response.read(1)
+    first_byte = time.perf_counter() - started
+    size = len(first)
     while chunk := response.read(1 << 20):
         size += len(chunk)
     elapsed = time.perf_counter() - started
     connection.close()
-    return size, elapsed
+    return size, first_byte, elapsed
 
 
 def pct(values: list[float], q: float) -> float:
@@ -191,6 +193,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=200, help="creates per client")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--export-only", action="store_true", help="skip the request figures")
     parser.add_argument(
         "--formats",
         default="jsonl",
@@ -222,18 +225,20 @@ def main() -> None:
                 if not counts[slug]:
                     print(f"  collection {slug} is empty: see the set-up in this file's docstring")
                     continue
-                size, seconds = export(
+                size, first_byte, seconds = export(
                     server.port, lead_token, f"format={format_}&collection={slug}"
                 )
                 peak = status_kb(worker, "VmHWM")
                 print(
-                    f"  {slug}: {counts[slug]:,} annotations, {size / 1e6:.0f} MB in {seconds:.1f} s "
-                    f"= {counts[slug] / seconds:,.0f} annotations/s; worker peak RSS so far "
-                    f"{peak / 1024:.0f} MB"
+                    f"  {slug}: {counts[slug]:,} annotations, first byte after {first_byte:.2f} s, "
+                    f"{size / 1e6:.0f} MB in {seconds:.1f} s = {counts[slug] / seconds:,.0f} "
+                    f"annotations/s; worker peak RSS so far {peak / 1024:.0f} MB"
                 )
         finally:
             server.stop()
 
+    if args.export_only:
+        return
     documents = list(
         Document.objects.filter(collection__slug="synthetic")
         .annotate(n=Length("text"))

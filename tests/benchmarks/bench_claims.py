@@ -7,6 +7,7 @@ PostgreSQL named by DATABASE_URL, as test_<name>), then prints:
 - the document page with 200 claims, each with 5 sources and a verdict, against the same page
   without them: SQL queries of each, server time p50/p95 through Django's test client
   (runs interleaved), and the ratio of the p95s (target <= 1.2);
+- the collection's claims page over those 200 claims: p50/p95 and its queries;
 - archiving N local pages (a local HTTP server on 127.0.0.1) one after another, as one solo
   worker does: pages per second, peak Python memory (tracemalloc) and the process's peak RSS;
 - a 20 MB page: refused while streaming (status and reason), with the peak memory of that fetch.
@@ -118,6 +119,21 @@ def bench_page(client: Client, bare_url: str, claims_url: str, runs: int) -> Non
     )
 
 
+def bench_claims_page(client: Client, url: str, runs: int) -> None:
+    client.get(url)
+    queries = queries_of(client, url)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        assert client.get(url).status_code == 200
+        times.append((time.perf_counter() - t0) * 1000)
+    p50, p95 = pct(times)
+    print(
+        f"claims page ({CLAIMS} claims with sources and verdicts, 50 a page, counts per "
+        f"filter): p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries"
+    )
+
+
 def bench_archiving(base: str, count: int, user, annotation) -> None:
     from annotator.claims import archiving
     from annotator.models import Evidence
@@ -192,6 +208,7 @@ def main() -> None:
             f"on {os.cpu_count()} CPUs"
         )
         bench_page(client, f"/documents/{bare.pk}/", f"/documents/{full.pk}/", options.runs)
+        bench_claims_page(client, "/claims/collections/bench/", options.runs)
         annotation = bare.annotations.first()
         with page_server() as base:
             bench_archiving(base, options.pages, user, annotation)

@@ -111,11 +111,14 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def select_phrase(page, phrase: str, occurrence: int = 0, root: str = "#doc-text") -> None:
+def select_phrase(
+    page, phrase: str, occurrence: int = 0, root: str = "#doc-text", rtl: bool = False
+) -> None:
     """Drag the mouse over `phrase` inside `root` (the document text unless told), scrolled
-    into view, as a reviewer would."""
+    into view, as a reviewer would; in right-to-left text from the first character's right
+    edge to the last one's left edge."""
     box = page.evaluate(
-        """([phrase, occurrence, selector]) => {
+        """([phrase, occurrence, selector, rtl]) => {
           const root = document.querySelector(selector);
           const text = root.textContent;
           let at = -1;
@@ -141,13 +144,34 @@ def select_phrase(page, phrase: str, occurrence: int = 0, root: str = "#doc-text
           point(at)[0].parentElement.scrollIntoView({block: 'center'});
           window.scrollBy(0, rect(at).top - window.innerHeight / 2);  // long marks, long pages
           const first = rect(at), last = rect(at + phrase.length - 1);
-          return {x1: first.left + 1, y1: first.top + first.height / 2,
-                  x2: last.right - 1, y2: last.top + last.height / 2};
+          return {x1: rtl ? first.right - 1 : first.left + 1, y1: first.top + first.height / 2,
+                  x2: rtl ? last.left + 1 : last.right - 1, y2: last.top + last.height / 2};
         }""",
-        [phrase, occurrence, root],
+        [phrase, occurrence, root, rtl],
     )
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
     page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
     page.mouse.move(box["x2"], box["y2"], steps=4)
     page.mouse.up()
+
+
+def char_rect(page, phrase: str, last: bool = False) -> dict:
+    """The box of the first (or last) character of `phrase` in #doc-text, and of #doc-text."""
+    return page.evaluate(
+        """([phrase, last]) => {
+          const root = document.getElementById('doc-text');
+          const at = root.textContent.indexOf(phrase) + (last ? phrase.length - 1 : 0);
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          let seen = 0, node;
+          while ((node = walker.nextNode()) && at >= seen + node.data.length) seen += node.data.length;
+          const range = document.createRange();
+          range.setStart(node, at - seen);
+          range.setEnd(node, at - seen + 1);
+          const r = range.getBoundingClientRect(), box = root.getBoundingClientRect();
+          return {left: r.left, right: r.right, top: r.top, height: r.height,
+                  fromLeft: r.left - box.left, fromRight: box.right - r.right,
+                  direction: getComputedStyle(root).direction};
+        }""",
+        [phrase, last],
+    )

@@ -1,25 +1,25 @@
-"""Journey (issue 13, "Done when"): a reviewer adds two sources to a disputed claim, served by
-a local test page, sees both archived with their hashes by a real Celery worker, proposes
-"Mostly false" with an explanation; a 127.0.0.1 source is refused in production settings; the
-lead sees the checklist pass and publishes; the ClaimReview export shows it."""
+"""Journey (issue 13, "Done when"), on the demo as a new user would try it: demo_setup loads the
+demo corpus, users and desk rules; the demo reviewer adds two sources to a disputed claim,
+served by a local test page, sees both archived with their hashes by a real Celery worker,
+proposes "Mostly false" with an explanation; a 127.0.0.1 source is refused in production
+settings; the demo lead finds the verdict through Claims → Verdicts to publish, sees the
+checklist pass, publishes with the keyboard; the ClaimReview export shows it."""
 
 from __future__ import annotations
 
 import hashlib
+from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
-from annotator.models import DeskRule, Evidence, RuleKind, Verdict
+from annotator.models import Evidence, Verdict
+from corpus.models import Document
 from tests.annotator.claims.pages import ARTICLE, page_server
 from tests.annotator.workers import Workers, purge_queues
 from tests.browser.conftest import BROWSER, screenshot
-from tests.factories import (
-    AnnotationFactory,
-    CollectionFactory,
-    DocumentFactory,
-    UserFactory,
-    label,
-)
+from tests.factories import AnnotationFactory, label
 
 pytestmark = [*BROWSER, pytest.mark.worker]
 PLAIN = b"Only 300 people left, the mayor said."
@@ -55,42 +55,38 @@ def add_source(page, url: str, stance: str, excerpt: str = "") -> None:
     page.locator(".flash").wait_for()
 
 
-def test_claim_carried_to_a_published_verdict(page, login, problems, pages, worker, settings):
-    reviewer = UserFactory(username="rita", role="reviewer")
-    lead = UserFactory(username="lena", role="lead")
-    collection = CollectionFactory(slug="desk", name="Desk")
-    document = DocumentFactory(
-        collection=collection,
-        title="Dam report",
-        source_url="https://news.example/dam",
-        text="The ministry said 1,200 people were evacuated from the valley.",
-    )
-    claim = AnnotationFactory(
-        document=document, created_by=reviewer, start=4, end=61, label=label("disputed")
-    )
-    rules = [
-        ("A disputed claim needs at least one refuting or context source", RuleKind.MIN_SOURCES),
-        ("Every source has an archived copy", RuleKind.ALL_ARCHIVED),
-        ("A published verdict needs an explanation", RuleKind.FIELD_FILLED),
-    ]
-    for message, kind in rules:
-        DeskRule.objects.create(
-            collection=collection,
-            kind=kind,
-            message=message,
-            stances=["refutes", "context"] if kind == RuleKind.MIN_SOURCES else [],
-            field="explanation" if kind == RuleKind.FIELD_FILLED else "",
-            label=label("disputed") if kind == RuleKind.MIN_SOURCES else None,
-        )
+def demo_login(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
 
-    login(reviewer)
+
+def test_claim_carried_to_a_published_verdict(page, problems, pages, worker, settings):
+    settings.SUGGEST_ON_IMPORT = False
+    call_command("demo_setup", stdout=StringIO())
+    reviewer = get_user_model().objects.get(username="reviewer")
+    document = Document.objects.filter(collection__slug="demo").order_by("pk").first()
+    quote = "North Korean leader Kim Jong Un was photographed weeping"
+    start = document.text.index(quote)
+    claim = AnnotationFactory(
+        document=document,
+        created_by=reviewer,
+        start=start,
+        end=start + len(quote),
+        label=label("disputed"),
+    )
+
+    demo_login(page, "reviewer", "reviewer-demo-pass")
     page.goto(f"/documents/{document.pk}/")
     # Keyboard: focus the claim link in the sidebar and press Enter; focus moves to the panel.
     page.focus(f'#row-{claim.pk} a.claim-open[data-claim="{claim.pk}"]')
     page.keyboard.press("Enter")
     page.locator("#claim-panel h2").wait_for()
     assert page.evaluate("document.activeElement.id") == "claim-panel"
-    # no source yet: "every source archived" holds, the other two do not
+    # The demo's desk rules: with no source yet "every source archived" holds, two do not.
+    assert page.locator(".checklist li").count() == 3
     assert page.locator(".checklist li.fail").count() == 2
 
     add_source(page, f"{pages}/article", "refutes", "only 300 people had actually left")
@@ -121,14 +117,33 @@ def test_claim_carried_to_a_published_verdict(page, login, problems, pages, work
     screenshot(page, "claims-reviewer-proposed")
 
     page.click("header form button[type=submit]")  # log out
-    login(lead)
-    page.goto(f"/claims/annotations/{claim.pk}/")
-    assert page.locator(".checklist li.pass").count() == 3
-    assert page.locator(".checklist li.fail").count() == 0
-    page.click("#verdict-publish")
-    page.locator(".verdict-state.state-published").wait_for()
+    demo_login(page, "lead", "lead-demo-pass")
+    # The lead finds it from the navigation: Claims → Verdicts to publish.
+    page.click("header nav a[href='/claims/']")
+    assert page.locator("#claims-count").text_content() == "1"
+    assert "In review 1" in page.locator(".claim-counts").text_content()
+    screenshot(page, "claims-page")
+    page.select_option("#cf-state", "published")  # htmx swaps the results, the URL follows
+    page.wait_for_url("**state=published**")
+    page.get_by_text("No claims match.").wait_for()
+    page.select_option("#cf-state", "in_review")
+    page.wait_for_url("**state=in_review**")
+    page.locator(f'.claim-row[data-claim="{claim.pk}"]').wait_for()
+    page.click("#to-publish-link")
+    row = page.locator(f"#pv-{claim.pk}")
+    assert row.locator(".checklist li.pass").count() == 3
+    assert row.locator(".checklist li.fail").count() == 0
+    screenshot(page, "claims-lead-queue")
+    # Keyboard: the Publish button takes focus and Enter publishes.
+    row.locator(".publish-button").focus()
+    page.keyboard.press("Enter")
+    page.locator("#publish-queue .flash.ok").wait_for()
+    assert "Published: Mostly false" in page.locator("#publish-queue .flash.ok").text_content()
+    assert "Nothing waits to be published." in page.locator("#publish-queue").text_content()
+    assert page.evaluate("document.activeElement.id") == "publish-queue"
     screenshot(page, "claims-lead-published")
-    assert Verdict.objects.get().state == "published"
+    verdict = Verdict.objects.get()
+    assert (verdict.state, verdict.published_by.username) == ("published", "lead")
 
     response = page.request.get("/api/export/claimreview/")
     assert response.ok

@@ -35,7 +35,15 @@ class Command(BaseCommand):
         )
         for prefix, username, password, role, superuser in DEMO_USERS:
             self.stdout.write(self._ensure_user(prefix, username, password, role, superuser))
+        self._desk_rules(collection)
         self._suggest_where_never_run(collection)
+
+    def _desk_rules(self, collection) -> None:
+        from annotator.claims.demo import demo_desk_rules_ensure
+
+        created = demo_desk_rules_ensure(collection=collection)
+        if created:
+            self.stdout.write(f"Desk rules for the demo collection: {created} (edit in the admin).")
 
     def _suggest_where_never_run(self, collection) -> None:
         """Demo documents loaded before suggestions existed (or with them off) get a run once."""

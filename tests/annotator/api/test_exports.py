@@ -384,7 +384,8 @@ def test_import_creates_document_in_exported_collection(lead):
 
 def test_database_written_json_equals_python_records(corpus):
     """On PostgreSQL the JSONL/JSON export is written by the database; it must not differ."""
-    from annotator.api.exports import iter_export_records, iter_json_texts
+    from annotator.api.export_sql import iter_json_texts
+    from annotator.api.exports import iter_export_records
 
     Annotation.objects.filter(is_final=True).update(updated_at="2024-01-02T03:04:05Z")
     annotations = Annotation.objects.all()

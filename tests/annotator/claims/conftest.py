@@ -1,5 +1,6 @@
 import pytest
 
+from annotator.celery import app
 from tests.annotator.claims.pages import page_server
 
 
@@ -15,3 +16,11 @@ def _media(settings, tmp_path):
     """Archived copies go to a fresh folder; local pages may be fetched."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.FETCH_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def eager():
+    """Queued tasks run at once, in the test's process (their on_commit callbacks captured)."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

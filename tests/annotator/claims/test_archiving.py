@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from warcio.archiveiterator import ArchiveIterator
 
-from annotator.celery import app
 from annotator.claims import archiving
 from annotator.claims.services import evidence_archive_retry, evidence_create, evidence_update
 from annotator.models import ArchiveStatus, Evidence
@@ -141,13 +140,6 @@ def test_new_url_resets_the_copy_and_history_keeps_both(claim, reviewer, pages):
     assert updated.archive_sha256 == ""
     urls = [record.url for record in evidence.history.order_by("history_id")]
     assert urls == [f"{pages}/article", f"{pages}/article", f"{pages}/plain"]
-
-
-@pytest.fixture
-def eager():
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def test_adding_and_retrying_queue_the_task(

@@ -202,3 +202,46 @@ def test_document_page_queries_do_not_grow_with_evidence(rita, reviewer, django_
     with django_assert_num_queries(len(bare.captured_queries)):
         html = rita.get(url).content.decode()
     assert html.count("Claim · 3 sources · False, draft") == 10
+
+
+def test_document_page_with_200_claims_of_5_sources_keeps_its_query_count(
+    rita, reviewer, django_assert_num_queries
+):
+    """The benchmark's page (tests/benchmarks/bench_claims.py), as a test: 200 claims each
+    with 5 sources and a verdict cost the queries of the same page without them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annotator.models import Annotation
+
+    document = DocumentFactory(text="Claim text here. " * 800)
+    step = len(document.text) // 200
+    claims = Annotation.objects.bulk_create(
+        Annotation(
+            document=document,
+            revision=document.revision,
+            start=i * step,
+            end=i * step + 10,
+            quote=document.text[i * step : i * step + 10],
+            label=label("disputed"),
+            created_by=reviewer,
+        )
+        for i in range(200)
+    )
+    url = f"/documents/{document.pk}/"
+    rita.get(url)  # the first visit starts the reviewer's assignment
+    with CaptureQueriesContext(connection) as bare:
+        rita.get(url)
+    Evidence.objects.bulk_create(
+        Evidence(annotation=a, created_by=reviewer, url=f"https://e.org/{n}", stance="refutes")
+        for a in claims
+        for n in range(5)
+    )
+    rating = Rating.objects.get(name="Mostly false")
+    Verdict.objects.bulk_create(
+        Verdict(annotation=a, rating=rating, claim_reviewed="x", proposed_by=reviewer)
+        for a in claims
+    )
+    with django_assert_num_queries(len(bare.captured_queries)):
+        html = rita.get(url).content.decode()
+    assert html.count("Claim · 5 sources · Mostly false, draft") == 200

@@ -229,3 +229,37 @@ def test_claimreview_since_with_a_far_offset_is_read_as_utc(lead):
     )
     assert response.status_code == 200
     assert json.loads(body(response)) == []
+
+
+def test_imported_sources_are_archived_like_new_ones_and_keep_their_copy(
+    client, published, lead, pages, eager, django_capture_on_commit_callbacks
+):
+    """A source exported while still queued is archived after the import (as one added in
+    the panel); one already archived keeps its record and is not fetched again."""
+    api = api_for(lead)
+    exported = body(api.get("/api/export/annotations/?format=jsonl&include_text=1"))
+    record = json.loads(exported)
+    queued = next(e for e in record["evidence"] if e["archive"]["status"] == "queued")
+    queued["url"] = f"{pages}/article"
+    Annotation.objects.all().delete()
+    Document.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api.post(
+            "/api/import/annotations/",
+            json.dumps(record).encode(),
+            content_type="application/x-ndjson",
+        )
+    assert response.status_code == 201, response.content
+    assert len(callbacks) >= 1
+    fetched = Evidence.objects.get(stance="origin")
+    assert (fetched.archive_status, len(fetched.archive_sha256)) == ("archived", 64)
+    assert fetched.title == "Ministry revises evacuation count"
+    kept = Evidence.objects.get(stance="refutes")
+    assert (kept.archive_status, kept.archive_sha256, kept.archive_file.name) == (
+        "archived",
+        "a" * 64,
+        "",
+    )
+    client.force_login(lead)
+    html = client.get(f"/claims/annotations/{kept.annotation_id}/").content.decode()
+    assert "imported record: the WARC file stays where it was made" in html

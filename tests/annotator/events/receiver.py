@@ -6,7 +6,9 @@ can also be stopped (connection refused) and started again on the same port.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,12 +21,15 @@ class Receiver:
         self.webhook = Webhook(secret)
         self.mode = "ok"  # ok | fail | redirect | slow
         self.slow_seconds = 0.0
+        self.fail_ids: set[str] = set()  # webhook-ids answered 500 whatever the mode
         self.received: list[dict] = []  # verified messages answered 2xx, in arrival order
         self.requests: list[str] = []  # every webhook-id that arrived, whatever the answer
         self.bad_signatures = 0
         self.lock = threading.Lock()
         self.port = port
         self.server: ThreadingHTTPServer | None = None
+        self.connections: set[socket.socket] = set()
+        self.connections_opened = 0
         self.start()
 
     @property
@@ -35,6 +40,14 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
+            def setup(self) -> None:
+                super().setup()
+                with receiver.lock:
+                    receiver.connections.add(self.connection)
+                    receiver.connections_opened += 1
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 receiver.handle(self, body)
@@ -52,6 +65,11 @@ class Receiver:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        with self.lock:  # kept-alive connections end too: the receiver is really down
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self.connections.clear()
 
     def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         headers = {k.lower(): v for k, v in handler.headers.items()}
@@ -66,7 +84,7 @@ class Receiver:
             self.requests.append(headers["webhook-id"])
         if self.mode == "slow":
             time.sleep(self.slow_seconds)
-        if self.mode == "fail":
+        if self.mode == "fail" or headers["webhook-id"] in self.fail_ids:
             self._answer(handler, 500)
             return
         if self.mode == "redirect":

@@ -30,6 +30,10 @@ SHORT_QUOTE_MIN_CONTEXT = 0.65
 QUOTE_UNIQUE_CHARS = 40  # a quote this long, found once, is the same text without context
 FUZZY_MIN_CHARS = 8  # shorter quotes are too easy to find by chance
 MAX_OCCURRENCES = 200
+QUOTE_TIE = 0.05  # context scores this close are a tie between occurrences
+WIDE = 160  # characters compared on each side to tell tied occurrences apart
+WIDE_TIE = 0.01
+MAX_QUOTE_TRIES = 5  # occurrences tried when better-fitting old copies claim the first
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,46 @@ class Anchorer:
         offset = pos - self._old_starts[i]
         return self._new_starts[i] + min(offset, self._lengths[i])
 
+    def changed_paragraphs(self) -> list[tuple[int, int]]:
+        """The paragraphs (lines) of the new text that an insertion or a deletion touched, as
+        merged (start, end) ranges of whole lines; lines only moved by the diff are not."""
+        marks: list[tuple[int, int]] = []
+        new_pos = 0
+        for op, chunk in self.diffs:
+            if op == 1:
+                # Whole lines inserted touch no neighbour: the newline at an edge is left out.
+                a, b = new_pos, new_pos + len(chunk)
+                if chunk.startswith("\n") and a > 0 and self.new[a - 1] != "\n":
+                    a += 1
+                if chunk.endswith("\n") and b > a:
+                    b -= 1
+                marks.append((a, b))
+                new_pos += len(chunk)
+            elif op == -1:
+                at_line_start = new_pos == 0 or self.new[new_pos - 1] == "\n"
+                at_line_end = new_pos == len(self.new) or self.new[new_pos] == "\n"
+                whole_lines = (at_line_start and chunk.endswith("\n")) or (
+                    at_line_end and chunk.startswith("\n")
+                )
+                if not whole_lines:
+                    marks.append((new_pos, new_pos))
+            else:
+                new_pos += len(chunk)
+        ranges: list[tuple[int, int]] = []
+        for a, b in sorted(marks):
+            a = self.new.rfind("\n", 0, a) + 1
+            line_end = self.new.find("\n", b)
+            b = len(self.new) if line_end == -1 else line_end
+            while a < b and self.new[a] == "\n":
+                a += 1
+            while b > a and self.new[b - 1] == "\n":
+                b -= 1
+            if ranges and a <= ranges[-1][1] + 1:
+                ranges[-1] = (ranges[-1][0], max(ranges[-1][1], b))
+            elif b > a:
+                ranges.append((a, b))
+        return ranges
+
     def place(self, start: int, end: int, quote: str | None = None) -> Placement:
         quote = self.old[start:end] if quote is None else quote
         if not quote or self.old[start:end] != quote:
@@ -122,9 +166,11 @@ class Anchorer:
         new_start = self._new_starts[i] + before
         return Placement(new_start, new_start + (end - start), ANCHORED, DIFF, 1.0)
 
-    def _context_score(self, start: int, end: int, new_start: int, new_end: int) -> float:
-        prefix = self.old[max(0, start - CONTEXT) : start]
-        suffix = self.old[end : end + CONTEXT]
+    def _context_score(
+        self, start: int, end: int, new_start: int, new_end: int, width: int = CONTEXT
+    ) -> float:
+        prefix = self.old[max(0, start - width) : start]
+        suffix = self.old[end : end + width]
         # A span at an edge of the old text matches only an occurrence at the same edge.
         if prefix:
             before = fuzz.ratio(prefix, self.new[max(0, new_start - len(prefix)) : new_start])
@@ -137,28 +183,49 @@ class Anchorer:
         return (before + after) / 200
 
     def _by_quote(self, start: int, end: int, quote: str) -> Placement | None:
-        found: list[int] = []
-        at = self.new.find(quote)
-        while at != -1 and len(found) < MAX_OCCURRENCES:
-            found.append(at)
-            at = self.new.find(quote, at + 1)
+        found = _occurrences(self.new, quote)
         if not found:
             return None
-        mapped = self.map_position(start)
-        scored = [(self._context_score(start, end, at, at + len(quote)), at) for at in found]
-        # Contexts within a few percent are a tie (repeated captions, boilerplate): the
-        # occurrence nearest where the diff puts the span wins.
-        top = max(score for score, _ in scored)
-        context, best = min(
-            ((score, at) for score, at in scored if score >= top - 0.05),
-            key=lambda pair: abs(pair[1] - mapped),
+        scored = sorted(
+            ((self._context_score(start, end, at, at + len(quote)), at) for at in found),
+            reverse=True,
         )
+        top = scored[0][0]
+        mapped = self.map_position(start)
+        # Contexts within a few percent are a tie (repeated captions, boilerplate): a wider
+        # context decides, then the occurrence nearest where the diff puts the span.
+        tied = [at for score, at in scored if score >= top - QUOTE_TIE]
+        if len(tied) > 1:
+            wide = {at: self._context_score(start, end, at, at + len(quote), WIDE) for at in tied}
+            best_wide = max(wide.values())
+            tied = [at for at in tied if wide[at] >= best_wide - WIDE_TIE]
+        order = sorted(tied, key=lambda at: abs(at - mapped)) + [
+            at for _, at in scored if at not in tied
+        ]
+        rivals = [at for at in _occurrences(self.old, quote) if at != start]
         short = len(quote) < SHORT_QUOTE_CHARS
-        if context >= (SHORT_QUOTE_MIN_CONTEXT if short else QUOTE_MIN_CONTEXT):
-            return Placement(best, best + len(quote), ANCHORED, QUOTE, round(context, 3))
-        if len(found) == 1 and len(quote) >= QUOTE_UNIQUE_CHARS:
-            return Placement(best, best + len(quote), ANCHORED, QUOTE, QUOTE_MIN_CONTEXT)
+        need = SHORT_QUOTE_MIN_CONTEXT if short else QUOTE_MIN_CONTEXT
+        for at in order[:MAX_QUOTE_TRIES]:
+            context = self._context_score(start, end, at, at + len(quote))
+            if context < need and not (len(found) == 1 and len(quote) >= QUOTE_UNIQUE_CHARS):
+                return None  # the rest score lower still
+            if self._claimed(start, at, quote, rivals, context):
+                continue  # another copy of these words in the old text is this one
+            return Placement(at, at + len(quote), ANCHORED, QUOTE, round(max(context, need), 3))
         return None
+
+    def _claimed(self, start: int, at: int, quote: str, rivals: list[int], own: float) -> bool:
+        """Whether another old occurrence of the quote fits the new one at `at` better (the
+        same passage repeated in an article: each copy keeps its own place)."""
+        n = len(quote)
+        # Only rivals about as close on the near context are compared on the wide one.
+        close = [r for r in rivals if self._context_score(r, r + n, at, at + n) >= own - QUOTE_TIE]
+        if not close:
+            return False
+        own_wide = self._context_score(start, start + n, at, at + n, WIDE)
+        return any(
+            self._context_score(r, r + n, at, at + n, WIDE) > own_wide + WIDE_TIE for r in close
+        )
 
     def _by_fuzzy(self, start: int, end: int, quote: str) -> Placement | None:
         if len(quote.strip()) < FUZZY_MIN_CHARS:
@@ -208,6 +275,15 @@ class Anchorer:
         ):
             b += 1
         return self._trimmed(a, b)
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    found: list[int] = []
+    at = text.find(quote)
+    while at != -1 and len(found) < MAX_OCCURRENCES:
+        found.append(at)
+        at = text.find(quote, at + 1)
+    return found
 
 
 def _wordish(char: str) -> bool:

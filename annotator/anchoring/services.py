@@ -4,8 +4,8 @@ Annotations and pending suggestions whose offsets refer to an older revision are
 the current text (see mapping.py). An annotation that cannot be placed confidently stays an
 orphan with its old revision, offsets and quote; one whose quoted words were edited moves to
 the edited words and is flagged "text changed". A pending suggestion is moved only when its
-words are unchanged; otherwise it is dropped, and the suggesters run again on the new text.
-History records every move.
+words and its paragraph are unchanged; otherwise it is dropped, and the suggesters read the
+changed paragraphs of the new text again. History records every move.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -24,7 +24,13 @@ from annotator.anchoring.mapping import ORPHANED, Anchorer, Placement
 from annotator.annotations.services import span_check, work_open_check
 from annotator.enqueue import DOCUMENT_REANCHOR, task
 from annotator.models import AnchorMethod, AnchorState, Annotation
-from annotator.models.suggestions import Suggestion, SuggestionDecision, SuggestionStatus
+from annotator.models.claims import Evidence, Verdict
+from annotator.models.suggestions import (
+    Suggestion,
+    SuggestionDecision,
+    SuggestionRun,
+    SuggestionStatus,
+)
 from annotator.permissions import can_change_annotation
 from corpus.models import Document, DocumentRevision
 
@@ -46,6 +52,7 @@ MOVED_FIELDS = [
 @dataclass
 class ReanchorSummary:
     revision: int
+    changed: list[tuple[int, int]] = field(default_factory=list)  # lines changed, new text
     placements: dict[int, Placement] = field(default_factory=dict)
     suggestions_moved: int = 0
     suggestions_dropped: int = 0
@@ -87,8 +94,10 @@ def document_reanchor(*, document_id: int) -> ReanchorSummary | None:
         .exclude(decided)
     )
     numbers = {a.revision for a in annotations} | {s.revision for s in suggestions}
+    if current > 1:
+        numbers.add(current - 1)  # the paragraphs this revision changed are suggested again
     anchorers = _anchorers(document_id, numbers, text)
-    summary = ReanchorSummary(revision=current)
+    summary = ReanchorSummary(revision=current, changed=_changed_paragraphs(anchorers))
     moved = []
     now = timezone.now()
     for annotation in annotations:
@@ -106,9 +115,37 @@ def document_reanchor(*, document_id: int) -> ReanchorSummary | None:
             default_change_reason=f"re-anchored to revision {current}",
         )
     _suggestions_reanchor(suggestions, anchorers, current, text, summary)
-    if summary.suggestions_dropped and settings.SUGGEST_ON_IMPORT:
-        transaction.on_commit(lambda: _suggest_again(document_id))
+    if (
+        summary.changed
+        and settings.SUGGEST_ON_IMPORT
+        and not _suggested_since(document_id, current)
+    ):
+        paragraphs = {"revision": current, "ranges": [list(r) for r in summary.changed]}
+        transaction.on_commit(lambda: _suggest_again(document_id, paragraphs))
     return summary
+
+
+def _suggested_since(document_id: int, number: int) -> bool:
+    """A run on this document started after the revision was made read its text already
+    (this re-anchoring ran before, or a reviewer started one)."""
+    made = DocumentRevision.objects.filter(document_id=document_id, number=number).values(
+        "created_at"
+    )
+    return SuggestionRun.objects.filter(
+        document_id=document_id, created_at__gte=Subquery(made[:1])
+    ).exists()
+
+
+def _changed_paragraphs(anchorers: dict[int, Anchorer]) -> list[tuple[int, int]]:
+    """Lines of the current text changed since any revision a span is re-anchored from."""
+    ranges = sorted(r for anchorer in anchorers.values() for r in anchorer.changed_paragraphs())
+    merged: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _place(anchorer: Anchorer | None, span) -> Placement:
@@ -116,15 +153,16 @@ def _place(anchorer: Anchorer | None, span) -> Placement:
     return anchorer.place(span.start, span.end, span.quote) if anchorer else ORPHANED
 
 
-def _suggest_again(document_id: int) -> None:
-    """Suggestions dropped with the text they quoted: the suggesters read the new text."""
+def _suggest_again(document_id: int, paragraphs: dict) -> None:
+    """The suggesters read the changed paragraphs of the new text (suggestions elsewhere
+    were moved with their unchanged words)."""
     from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
 
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         return
     try:
-        suggestion_run_start(document=document)
+        suggestion_run_start(document=document, paragraphs=paragraphs)
     except SuggestionsUnavailable as exc:
         logger.warning("No new suggestions after re-anchoring document %s: %s", document_id, exc)
 
@@ -149,10 +187,15 @@ def _annotation_move(annotation: Annotation, placement: Placement, current: int,
 
 
 def _suggestions_reanchor(suggestions, anchorers, current, text, summary) -> None:
+    """Keep a pending suggestion whose words are unchanged in an unchanged paragraph; drop
+    the others: the suggesters read the changed paragraphs again."""
     keep, drop = [], []
     for suggestion in suggestions:
         placement = _place(anchorers.get(suggestion.revision), suggestion)
-        if placement.state != AnchorState.ANCHORED:
+        touched = placement.placed and any(
+            a < placement.end and placement.start < b for a, b in summary.changed
+        )
+        if placement.state != AnchorState.ANCHORED or touched:
             drop.append(suggestion.pk)
             continue
         suggestion.start, suggestion.end = placement.start, placement.end
@@ -220,5 +263,25 @@ def anchor_discard(*, annotation: Annotation, user) -> None:
         raise ValidationError(
             "Only an orphan or a span flagged \u201ctext changed\u201d is discarded here."
         )
+    _claim_work_check(current)
     current._change_reason = "discarded after a revision"
     current.delete()
+
+
+def _claim_work_check(annotation: Annotation) -> None:
+    """A claim's evidence and verdict would go with it: re-placing keeps them, so refuse."""
+    evidence = Evidence.objects.filter(annotation=annotation).count()
+    has_verdict = Verdict.objects.filter(annotation=annotation).exists()
+    if evidence or has_verdict:
+        carries = " and ".join(
+            part
+            for part in (
+                f"{evidence} evidence item{'s' if evidence != 1 else ''}" if evidence else "",
+                "a verdict" if has_verdict else "",
+            )
+            if part
+        )
+        raise ValidationError(
+            f"This claim carries {carries}; discarding would delete them. Re-place it on the "
+            "new text instead (select the words that now say it)."
+        )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from annotator.annotations.forms import error_text
 from annotator.annotations.selectors import document_for_user
-from annotator.models import Annotation, Assignment, AssignmentStatus, Label
+from annotator.models import AnchorState, Annotation, Assignment, AssignmentStatus, Label
 from annotator.permissions import can_adjudicate
 from annotator.review.agreement import DocumentSpans, document_agreement, span_clusters
 from annotator.review.forms import FinalForm
@@ -28,8 +28,19 @@ from annotator.review.views import require
 # Compare view and adjudication -----------------------------------------------------------
 
 
+def _placed(document, annotation: Annotation) -> bool:
+    return (
+        annotation.revision == document.revision and annotation.anchor_state != AnchorState.ORPHAN
+    )
+
+
 def _compare_context(document, annotations: list[Annotation]) -> dict:
-    """Reviewers' spans grouped into overlapping clusters, with the final spans beside them."""
+    """Reviewers' spans grouped into overlapping clusters, with the final spans beside them.
+
+    Everything compared is on the document's current revision; spans whose offsets refer to
+    an older text (orphans, or not re-anchored yet) are listed apart, never compared."""
+    elsewhere = [a for a in annotations if not _placed(document, a)]
+    annotations = [a for a in annotations if _placed(document, a)]
     final = [a for a in annotations if a.is_final]
     by_coder: dict[str, list[Annotation]] = {}
     for annotation in annotations:
@@ -90,6 +101,8 @@ def _compare_context(document, annotations: list[Annotation]) -> dict:
         "figures": figures if len(coders) > 1 else None,
         "tracks": _tracks(coders, by_coder, final, rows, length),
         "disagreements": sum(1 for row in rows if not row["agreed"]),
+        "elsewhere": elsewhere,
+        "text_changed": sum(1 for a in annotations if a.anchor_state == AnchorState.TEXT_CHANGED),
     }
 
 
@@ -173,6 +186,7 @@ def final_add(request: HttpRequest, document_id: int) -> HttpResponse:
             end=data["end"],
             label=data["label"] or None,
             note=data["note"],
+            revision=data["revision"],
         )
     except ValidationError as exc:
         messages.error(request, error_text(exc))

@@ -207,12 +207,19 @@ def picked_values(cut: list, coders: Sequence[str], label_order: Sequence[str]) 
 
 @dataclass
 class DocumentSpans:
-    """One document's length and each coder's spans on it (final spans excluded)."""
+    """One document's length and each coder's spans on it (final spans excluded).
+
+    The spans are those on the document's current `revision`; `excluded` counts the
+    reviewers' spans left out because their offsets refer to an older text (orphans, or
+    spans not re-anchored yet): comparing them with spans on the new text would be wrong.
+    """
 
     document_id: int
     title: str
     length: int
     coders: dict[str, list[Span]]
+    revision: int = 1
+    excluded: int = 0
 
 
 def _only(spans: Sequence[Span], label: str) -> list[Span]:
@@ -253,6 +260,8 @@ def _document_row(document: DocumentSpans, label_order: Sequence[str]) -> tuple[
         "title": document.title,
         "reviewers": names,
         "spans": sum(len(s) for s in document.coders.values()),
+        "revision": document.revision,
+        "spans_excluded": document.excluded,
         **_figures(counts, alpha.alpha()),
     }
     return row, cut, values
@@ -267,7 +276,8 @@ def _disagreement_key(row: dict) -> tuple:
 def agreement_report(documents: Iterable[DocumentSpans], label_order: Sequence[str]) -> dict:
     """Collection figures: overall, per label, per reviewer pair, per document (JSON-ready).
 
-    Only documents with at least two coders are compared.
+    Only documents with at least two coders are compared; spans not on their document's
+    current revision are counted in ``spans_excluded``, never compared.
     """
     overall = F1Counts()
     per_label = {label: F1Counts() for label in label_order}
@@ -275,8 +285,9 @@ def agreement_report(documents: Iterable[DocumentSpans], label_order: Sequence[s
     pair_f1: dict[tuple[str, str], F1Counts] = defaultdict(F1Counts)
     pair_alpha: dict[tuple[str, str], Coincidences] = {}
     pair_docs: Counter = Counter()
-    rows, reviewers, single = [], set(), 0
+    rows, reviewers, single, excluded = [], set(), 0, 0
     for document in documents:
+        excluded += document.excluded
         if len(document.coders) < 2:
             single += 1
             continue
@@ -316,6 +327,7 @@ def agreement_report(documents: Iterable[DocumentSpans], label_order: Sequence[s
             **_figures(overall, alpha.overall.alpha()),
             "documents_compared": len(rows),
             "documents_single_reviewer": single,
+            "spans_excluded": excluded,
             "reviewers": sorted(reviewers),
         },
         "labels": labels,

@@ -36,3 +36,4 @@ class FinalForm(forms.Form):
     label = forms.SlugField(required=False)
     note = forms.CharField(required=False, max_length=5000)
     row = forms.IntegerField(required=False)
+    revision = forms.IntegerField(min_value=1, required=False)

@@ -7,7 +7,7 @@ from itertools import cycle
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -20,7 +20,14 @@ from annotator.annotations.services import (
 )
 from annotator.enqueue import AGREEMENT_REPORT_REFRESH, task
 from annotator.events.services import review_event
-from annotator.models import AgreementReport, Annotation, Assignment, AssignmentStatus, Label
+from annotator.models import (
+    AgreementReport,
+    AnchorState,
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Label,
+)
 from annotator.permissions import can_adjudicate, can_assign, can_be_assigned
 from annotator.review.agreement import DocumentSpans, agreement_report
 from corpus.models import Collection, Document
@@ -231,19 +238,41 @@ def final_annotation_create(
     end: int | None = None,
     label: Label | str | int | None = None,
     note: str = "",
+    revision: int | None = None,
 ) -> Annotation:
     """Add a span to the document's final set, recording who decided and from which spans.
 
     With ``from_ids`` the first of those reviewers' annotations gives the span and label
     unless ``start``/``end``/``label`` are given (an edit); without, it is a new span (an add).
+    The final set refers to the document's current revision: ``revision`` is the one the lead
+    saw (refused if the text changed since), and a source must be placed on it.
     """
     _require_adjudicator(decided_by)
+    if revision is not None and revision != document.revision:
+        raise ValidationError(
+            {
+                "revision": f"The document was revised (now revision {document.revision}, "
+                f"this page showed {revision}); reload the page and decide again."
+            }
+        )
     ids = list(dict.fromkeys(int(pk) for pk in from_ids))
     sources = list(Annotation.objects.filter(pk__in=ids, document=document, is_final=False))
     if len(sources) != len(ids):
         missing = sorted(set(ids) - {a.pk for a in sources})
         raise ValidationError(
             {"from_ids": f"Not reviewers' annotations on this document: {missing}."}
+        )
+    elsewhere = [
+        a.pk
+        for a in sources
+        if a.revision != document.revision or a.anchor_state == AnchorState.ORPHAN
+    ]
+    if elsewhere:
+        raise ValidationError(
+            {
+                "from_ids": f"Annotations {elsewhere} are not placed on revision "
+                f"{document.revision}: re-place them in the revisions queue first."
+            }
         )
     sources.sort(key=lambda a: ids.index(a.pk))
     first = sources[0] if sources else None
@@ -254,7 +283,12 @@ def final_annotation_create(
         raise ValidationError("A new final span needs start, end and label.")
     label = label_resolve(label)
     if Annotation.objects.filter(
-        document=document, is_final=True, start=start, end=end, label=label
+        document=document,
+        is_final=True,
+        revision=document.revision,
+        start=start,
+        end=end,
+        label=label,
     ).exists():
         raise ValidationError(f"The final set already has this {label.slug} span at {start}-{end}.")
     return annotation_create(
@@ -282,10 +316,16 @@ def final_annotation_delete(*, annotation: Annotation, user) -> None:
 # Agreement -----------------------------------------------------------------------------
 
 
+def _on_current_revision() -> Q:
+    """Spans whose offsets refer to their document's current text (orphans keep an older one)."""
+    return Q(revision=F("document__revision")) & ~Q(anchor_state=AnchorState.ORPHAN)
+
+
 def _coders_of(annotations: QuerySet[Annotation], done: QuerySet[Assignment]) -> dict:
-    """{document_id: {username: [spans]}}: reviewers' (non-final) spans, plus done reviewers."""
+    """{document_id: {username: [spans]}}: reviewers' (non-final) spans on the document's
+    current revision, plus done reviewers."""
     coders: dict[int, dict[str, list]] = {}
-    rows = annotations.filter(is_final=False).values_list(
+    rows = annotations.filter(_on_current_revision(), is_final=False).values_list(
         "document_id", "created_by__username", "start", "end", "label__slug"
     )
     for document_id, username, start, end, label in rows.order_by().iterator(chunk_size=5000):
@@ -296,27 +336,52 @@ def _coders_of(annotations: QuerySet[Annotation], done: QuerySet[Assignment]) ->
     return coders
 
 
+def _excluded_of(annotations: QuerySet[Annotation]) -> dict[int, int]:
+    """{document_id: reviewers' spans not on the current revision}, left out of agreement."""
+    rows = (
+        annotations.filter(is_final=False)
+        .exclude(_on_current_revision())
+        .values("document_id")
+        .annotate(n=Count("id"))
+        .values_list("document_id", "n")
+        .order_by()
+    )
+    return dict(rows)
+
+
 def document_spans(*, document: Document) -> DocumentSpans:
+    annotations = Annotation.objects.filter(document=document)
     coders = _coders_of(
-        Annotation.objects.filter(document=document),
-        Assignment.objects.filter(document=document, status=AssignmentStatus.DONE),
+        annotations, Assignment.objects.filter(document=document, status=AssignmentStatus.DONE)
     ).get(document.pk, {})
-    return DocumentSpans(document.pk, document.title, len(document.text), coders)
+    excluded = _excluded_of(annotations).get(document.pk, 0)
+    return DocumentSpans(
+        document.pk, document.title, len(document.text), coders, document.revision, excluded
+    )
 
 
 def collection_document_spans(*, collection: Collection) -> Iterator[DocumentSpans]:
+    annotations = Annotation.objects.filter(document__collection=collection)
     coders = _coders_of(
-        Annotation.objects.filter(document__collection=collection),
+        annotations,
         Assignment.objects.filter(document__collection=collection, status=AssignmentStatus.DONE),
     )
+    excluded = _excluded_of(annotations)
     documents = (
-        Document.objects.filter(pk__in=list(coders))
+        Document.objects.filter(pk__in=list(coders.keys() | excluded.keys()))
         .annotate(length=Length("text"))
-        .values_list("id", "title", "length")
+        .values_list("id", "title", "length", "revision")
         .order_by("id")
     )
-    for document_id, title, length in documents.iterator(chunk_size=2000):
-        yield DocumentSpans(document_id, title, length, coders[document_id])
+    for document_id, title, length, revision in documents.iterator(chunk_size=2000):
+        yield DocumentSpans(
+            document_id,
+            title,
+            length,
+            coders.get(document_id, {}),
+            revision,
+            excluded.get(document_id, 0),
+        )
 
 
 def label_order() -> list[str]:

@@ -19,6 +19,7 @@ from annotator.models import (
     SuggestionRun,
     SuggestionStatus,
 )
+from annotator.suggestions.paragraphs import Ranges, inside, inside_q, pieces, ranges_for
 from annotator.suggestions.progress import (
     document_done,
     run_document_done,
@@ -79,8 +80,10 @@ def suggestion_run_start(
     collection: Collection | None = None,
     suggester: str | None = None,
     created_by=None,
+    paragraphs: dict | None = None,
 ) -> SuggestionRun:
-    """Create a run for one document or a whole collection and queue it after commit."""
+    """Create a run for one document or a whole collection and queue it after commit;
+    `paragraphs` limits a document's run to some of its lines (see paragraphs.py)."""
     if (document is None) == (collection is None):
         raise ValidationError("Give either a document or a collection.")
     version = suggester_get(suggester).version if suggester else ""
@@ -98,11 +101,11 @@ def suggestion_run_start(
     except SuggestionsUnavailable as exc:
         run_fail(run.pk, str(exc), finished=True)
         raise
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    transaction.on_commit(lambda: _enqueue(run.pk, paragraphs))
     return run
 
 
-def _enqueue(run_id: int) -> None:
+def _enqueue(run_id: int, paragraphs: dict | None = None) -> None:
     run = SuggestionRun.objects.get(pk=run_id)
     try:
         if run.documents_total == 0:
@@ -114,6 +117,7 @@ def _enqueue(run_id: int) -> None:
                     "document_id": run.document_id,
                     "suggester": run.suggester or None,
                     "run_id": run.pk,
+                    **({"paragraphs": paragraphs} if paragraphs else {}),
                 },
                 retry=False,
             )
@@ -126,10 +130,16 @@ def _enqueue(run_id: int) -> None:
     SuggestionRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
 
 
-def suggester_spans(module, text: str) -> list[SpanSuggestion]:
-    """Run one suggester, in chunks for long texts (offsets mapped back), valid spans only."""
+def suggester_spans(module, text: str, ranges: Ranges | None = None) -> list[SpanSuggestion]:
+    """Run one suggester, in chunks for long texts (offsets mapped back), valid spans only;
+    on the `ranges` of the text only, if given."""
     spans: list[SpanSuggestion] = []
-    for offset, piece in chunks(text, _chunk_chars()):
+    read = [
+        (at + offset, piece)
+        for at, part in pieces(text, ranges)
+        for offset, piece in chunks(part, _chunk_chars())
+    ]
+    for offset, piece in read:
         for span in module.suggest(piece):
             start, end = span.start + offset, span.end + offset
             if 0 <= start < end <= len(text) and 0 <= span.score <= 1:
@@ -138,7 +148,11 @@ def suggester_spans(module, text: str) -> list[SpanSuggestion]:
 
 
 def suggestions_create(
-    *, document_id: int, suggester: str | None = None, run_id: int | None = None
+    *,
+    document_id: int,
+    suggester: str | None = None,
+    run_id: int | None = None,
+    paragraphs: dict | None = None,
 ) -> int:
     """Compute suggestions for one document; safe to run again. Returns how many were made.
 
@@ -163,11 +177,13 @@ def suggestions_create(
     if len(text) > _max_chars():
         error = f"Document {document_id} has {len(text)} characters; suggestions are limited to {_max_chars()}."
         return _document_failed(run_id, document_id, error)
+    ranges = ranges_for(paragraphs, revision=revision, length=len(text))
     modules = [suggester_get(suggester)] if suggester else suggester_list()
     results, errors = [], []
     for module in modules:
         try:
-            results.append((module.name, str(module.version), suggester_spans(module, text)))
+            spans = suggester_spans(module, text, ranges)
+            results.append((module.name, str(module.version), spans))
         except TRANSIENT_ERRORS:
             raise
         except Exception as exc:
@@ -181,6 +197,7 @@ def suggestions_create(
         results=results,
         run_id=run_id,
         error=f"Document {document_id}: " + "; ".join(errors) if errors else "",
+        ranges=ranges,
     )
     segmentation.cache_clear()
     return created
@@ -205,10 +222,12 @@ def _suggestions_store(
     results: list,
     run_id: int | None,
     error: str,
+    ranges: Ranges | None = None,
 ) -> int:
     """Replace the named suggesters' open suggestions, in one transaction with the run's
     record and count of the document (SQLite takes one write lock per document). `error`:
-    what the suggesters that failed raised, if any."""
+    what the suggesters that failed raised, if any; `ranges`: only the open suggestions
+    inside them are replaced (the suggesters read only those)."""
     # Lock the document so two deliveries of the same task cannot both insert.
     current = (
         Document.objects.select_for_update()
@@ -239,12 +258,12 @@ def _suggestions_store(
     for start, end, label_id, name, status, is_decided in existing:
         if status != SuggestionStatus.PENDING or is_decided:
             taken.add((start, end, label_id))
-        elif name in names:
+        elif name in names and inside(ranges, start, end):
             stale = True
     if stale:
-        suggestions.filter(suggester__in=names, status=SuggestionStatus.PENDING).exclude(
-            decided
-        ).delete()
+        suggestions.filter(
+            inside_q(ranges), suggester__in=names, status=SuggestionStatus.PENDING
+        ).exclude(decided).delete()
     if not blind:
         # Spans already annotated are not suggested. Under blind review one reviewer's
         # annotation must not take a suggestion away from the others.

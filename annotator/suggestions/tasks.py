@@ -34,9 +34,14 @@ RETRY = {
 
 @shared_task(name=SUGGESTIONS_CREATE, **RETRY)
 def suggestions_create(
-    document_id: int, suggester: str | None = None, run_id: int | None = None
+    document_id: int,
+    suggester: str | None = None,
+    run_id: int | None = None,
+    paragraphs: dict | None = None,
 ) -> int:
-    return runs.suggestions_create(document_id=document_id, suggester=suggester, run_id=run_id)
+    return runs.suggestions_create(
+        document_id=document_id, suggester=suggester, run_id=run_id, paragraphs=paragraphs
+    )
 
 
 @shared_task(name=SUGGESTIONS_RUN, **RETRY)

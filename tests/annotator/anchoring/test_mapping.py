@@ -102,3 +102,94 @@ def test_a_whole_rewrite_orphans_rather_than_misplaces():
     new = "Weather: sunny spells with light winds from the west, highs of twenty degrees."
     placement, _ = place("approved the budget of four million", old, new)
     assert placement.state == ORPHAN
+
+
+# A passage repeated in an article: each copy keeps its own place (the benchmark's four
+# mis-anchored spans had these shapes; each of these placed the span on the other copy).
+
+
+def _placed_at(old: str, new: str, quote: str, occurrence: int = 0) -> int | None:
+    placement, _ = place(quote, old, new, occurrence)
+    return placement.start if placement.state == ANCHORED else None
+
+
+def _moved_letter() -> tuple[str, str, str, list[str]]:
+    """A repeated letter whose first copy moved to the end: the wider context decides."""
+    letter = (
+        "Dear Cardinal Marx and dear Bishop Bode, there is only one Catholic answer: No!\n"
+        "And your addition “in individual cases” is absolutely worthless."
+    )
+    first = f"Many wrote to the bishops, some of whom I do not know.\n{letter}"
+    second = f"Here is the letter again, in full, as it was sent:\n------------------\n{letter}"
+    parts = [
+        first,
+        "The conference of bishops did not answer any of the letters before the vote.",
+        second,
+        "The vote was postponed twice and finally held in June.",
+    ]
+    return "\n\n".join(parts), "\n\n".join(parts[1:] + parts[:1]), "No!", ["last", "first"]
+
+
+def _renamed_neighbour() -> tuple[str, str, str, list[str]]:
+    """The name beside one copy changed: the other copy, identical nearby, is not it."""
+    said = "“Policies like background checks on all gun sales and Red Flag Laws save lives,” said"
+    first = f"{said} Karen Freeman-Wilson, mayor of Gary, Ind.\n| M. Spencer Green, AP photo"
+    second = f"In a statement. {said} Karen Freeman-Wilson, mayor of Gary, Indiana, and chair."
+    intro = "Mayors gathered in Washington on Tuesday to press Congress on gun control"
+    mid = "The meeting lasted three hours and ended without any agreement on the bill."
+    old = "\n\n".join([intro, first, mid, second])
+    new = "\n\n".join([mid, intro, first.replace("Freeman", "Islamic"), second])
+    return old, new, "Red Flag Laws save lives", ["first", "last"]
+
+
+@pytest.mark.parametrize("case", [_moved_letter, _renamed_neighbour])
+def test_each_copy_of_a_repeated_passage_keeps_its_own_place(case):
+    old, new, quote, places = case()
+    for occurrence, where in enumerate(places):
+        expected = new.index(quote) if where == "first" else new.rindex(quote)
+        assert _placed_at(old, new, quote, occurrence) == expected
+
+
+def test_an_occurrence_that_fits_another_copy_better_is_left_to_it():
+    sentence = "The ATFP was originally Rashid Khalidi’s American Committee on Jerusalem."
+    first = (
+        f"She spoke at the American Task Force of Palestine gala.\n{sentence}\n"
+        "She was there as a presenter at the dinner with others."
+    )
+    second = (
+        f"He too spoke at the American Task Force of Palestine gala.\n{sentence}\n"
+        "Khalidi was the former PLO spokesman in Beirut for years."
+    )
+    mid = "Both events were covered by the local press and drew protests outside the hotel."
+    old = f"{first}\n\n{mid}\n\n{second}"
+    # The first paragraph moved, with a new line above its sentence: its near prefix is gone,
+    # and the second copy's prefix now looks like the first's.
+    new = (
+        f"{mid}\n\nMembers of front groups attended.\n\n{sentence}\n"
+        f"She was there as a presenter at the dinner with others.\n\n{second}"
+    )
+    quote = "originally Rashid Khalidi’s American"
+    assert _placed_at(old, new, quote) == new.index(quote)
+
+
+# The paragraphs a revision changed (the suggesters read them again)
+
+
+def _changed(old: str, new: str) -> list[str]:
+    return [new[a:b] for a, b in Anchorer(old, new).changed_paragraphs()]
+
+
+PARAGRAPHS = ["First paragraph here.", "Officials said 12 people died.", "Third one.", "Last."]
+
+
+def test_changed_paragraphs_are_the_inserted_and_edited_lines_only():
+    old = "\n\n".join(PARAGRAPHS)
+    inserted = "\n\n".join(["A note was inserted.", *PARAGRAPHS])
+    assert _changed(old, inserted) == ["A note was inserted."]
+    edited = old.replace("12", "14")
+    assert _changed(old, edited) == ["Officials said 14 people died."]
+    # A whole paragraph deleted leaves no changed line; an unchanged text has none.
+    assert _changed(old, "\n\n".join(PARAGRAPHS[:2] + PARAGRAPHS[3:])) == []
+    assert _changed(old, old) == []
+    appended = old + "\n\nA new last paragraph."
+    assert _changed(old, appended) == ["A new last paragraph."]

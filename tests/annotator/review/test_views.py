@@ -220,9 +220,10 @@ def test_bad_final_span_is_refused_with_reason(client, lead, disputed_document):
 
 
 def test_agreement_refresh_queues_task_and_page_lists_worst_first(
-    client, lead, disputed_document, settings, django_capture_on_commit_callbacks
+    client, lead, disputed_document, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Only the app's own setting, restored after: setting CELERY_TASK_ALWAYS_EAGER here made
+    # a first read of the Celery config keep eager on for every later test.
     from annotator.celery import app
 
     saved, app.conf.task_always_eager = app.conf.task_always_eager, True

@@ -303,7 +303,10 @@ def suggestion_rows_html(*, document_id: int, suggestions: Iterable[Suggestion])
     rows = []
     for s in suggestions:
         slug = escape(s.label.slug)
-        rationale = f'<p class="note">{escape(s.rationale)}</p>' if s.rationale else ""
+        # A merged suggestion gives one rationale per suggester, one per line.
+        rationale = "".join(
+            f'<p class="note">{escape(line)}</p>' for line in s.rationale.split("\n") if line
+        )
         rows.append(
             f'<li id="sug-row-{s.pk}" class="sug-row l-{slug}" data-start="{s.start}" '
             f'data-end="{s.end}">'

@@ -120,6 +120,36 @@ class Suggestion(models.Model):
         return f"{self.suggester}: {self.quote[:60]}"
 
 
+class SuggestionBulkDecision(models.Model):
+    """One reviewer's bulk accept or reject (a label and a minimum score, on a document or a
+    collection): the decisions it made point here, so it can be undone as one."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="suggestion_bulk_decisions"
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=[c for c in SuggestionStatus.choices if c[0] != SuggestionStatus.PENDING],
+    )
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="+")
+    min_score = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    decided = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.status} {self.decided} {self.label_id} suggestions"
+
+
 class SuggestionDecision(models.Model):
     """One reviewer's verdict on a suggestion: the record behind precision figures and training.
 
@@ -140,6 +170,14 @@ class SuggestionDecision(models.Model):
         Annotation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(default=timezone.now)
+    bulk = models.ForeignKey(
+        SuggestionBulkDecision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decisions",
+        help_text="The bulk action that made this decision, if any.",
+    )
 
     class Meta:
         ordering = ["suggestion_id", "decided_at", "id"]

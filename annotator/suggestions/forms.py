@@ -16,3 +16,11 @@ class SuggestionAcceptForm(forms.Form):
         if any(given) and not all(given):
             raise forms.ValidationError("Adjusted bounds need start, end and quote together.")
         return data
+
+
+class BulkDecisionForm(forms.Form):
+    """A bulk decision's scope: a label and a minimum score (and, to decide, the action)."""
+
+    label = forms.SlugField(max_length=100)
+    min_score = forms.FloatField(min_value=0.0, max_value=1.0)
+    action = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")], required=False)

@@ -35,7 +35,7 @@ def _start_runs(document_ids: list[int]) -> None:
 
 def retrain_after_decisions(sender, instance, created=False, **kwargs) -> None:
     if created:
-        transaction.on_commit(_queue_retrain_if_due)
+        transaction.on_commit(queue_retrain_if_due)
 
 
 # After queueing a training, no other is queued for this long (the training itself also
@@ -43,7 +43,7 @@ def retrain_after_decisions(sender, instance, created=False, **kwargs) -> None:
 RETRAIN_DEBOUNCE_SECONDS = 300
 
 
-def _queue_retrain_if_due() -> None:
+def queue_retrain_if_due() -> None:
     from django.core.cache import cache
 
     from annotator.enqueue import SUGGESTIONS_TRAIN, task

@@ -19,7 +19,7 @@ from annotator.models import (
     SuggestionRun,
     SuggestionStatus,
 )
-from annotator.suggestions.paragraphs import Ranges, inside, inside_q, pieces, ranges_for
+from annotator.suggestions.paragraphs import Ranges, inside, pieces, ranges_for
 from annotator.suggestions.progress import (
     document_done,
     run_document_done,
@@ -203,6 +203,60 @@ def suggestions_create(
     return created
 
 
+def merged_fields(found: list, **fields) -> dict:
+    """One suggestion for everything the suggesters proposed on a span and label: the best
+    score, every suggester ("a+b") and every rationale ("a: why" per line when several)."""
+    by_name: dict[str, tuple] = {}
+    for name, version, span in found:
+        if name not in by_name or span.score > by_name[name][1].score:
+            by_name[name] = (version, span)
+    best_name = max(by_name, key=lambda n: by_name[n][1].score)
+    if len(by_name) == 1:
+        rationale = by_name[best_name][1].rationale
+    else:
+        rationale = "\n".join(
+            _line(name, span.rationale) for name, (_, span) in sorted(by_name.items())
+        )
+    return {
+        **fields,
+        "score": by_name[best_name][1].score,
+        "rationale": rationale,
+        "suggester": "+".join(sorted(by_name))[:100],
+        "suggester_version": str(by_name[best_name][0])[:50],
+    }
+
+
+def _line(name: str, rationale: str) -> str:
+    return f"{name}: {rationale}" if rationale else name
+
+
+def _merge_into_others(others: dict, proposals: dict) -> None:
+    """Fold this run's proposals into other suggesters' open suggestions of the same span."""
+    keys = [key for key in proposals if key in others]
+    if not keys:
+        return
+    current = Suggestion.objects.in_bulk([others[key] for key in keys])
+    changed = []
+    for key in keys:
+        row = current[others[key]]
+        mine = merged_fields(proposals[key])
+        lines = (
+            row.rationale.split("\n")
+            if "+" in row.suggester
+            else [_line(row.suggester, row.rationale)]
+        )
+        extra = [line for line in mine["rationale"].split("\n") if line]
+        if "+" not in mine["suggester"]:
+            extra = [_line(mine["suggester"], mine["rationale"])]
+        row.rationale = "\n".join(dict.fromkeys(lines + extra))
+        row.suggester = "+".join(
+            sorted({*row.suggester.split("+"), *mine["suggester"].split("+")})
+        )[:100]
+        row.score = max(row.score, mine["score"])
+        changed.append(row)
+    Suggestion.objects.bulk_update(changed, ["rationale", "suggester", "score"])
+
+
 @transaction.atomic
 def _document_failed(run_id: int | None, document_id: int, error: str) -> int:
     logger.warning("Suggestion run %s: %s", run_id, error)
@@ -250,20 +304,21 @@ def _suggestions_store(
     decided = Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk")))
     suggestions = Suggestion.objects.filter(document_id=document_id)
     # Suggestions someone decided are kept, and their spans are not suggested again; the
-    # named suggesters' open ones are replaced.
-    taken, stale = set(), False
+    # named suggesters' open ones are replaced (a merged one too, when any of its suggesters
+    # runs again); other suggesters' open ones take this run's proposals of the same span.
+    taken, stale, others = set(), [], {}
     existing = suggestions.annotate(decided=decided).values_list(
-        "start", "end", "label_id", "suggester", "status", "decided"
+        "pk", "start", "end", "label_id", "suggester", "status", "decided"
     )
-    for start, end, label_id, name, status, is_decided in existing:
+    for pk, start, end, label_id, name, status, is_decided in existing:
         if status != SuggestionStatus.PENDING or is_decided:
             taken.add((start, end, label_id))
-        elif name in names and inside(ranges, start, end):
-            stale = True
+        elif names & set(name.split("+")) and inside(ranges, start, end):
+            stale.append(pk)
+        else:
+            others[(start, end, label_id)] = pk
     if stale:
-        suggestions.filter(
-            inside_q(ranges), suggester__in=names, status=SuggestionStatus.PENDING
-        ).exclude(decided).delete()
+        suggestions.filter(pk__in=stale).exclude(decided).delete()
     if not blind:
         # Spans already annotated are not suggested. Under blind review one reviewer's
         # annotation must not take a suggestion away from the others.
@@ -272,30 +327,24 @@ def _suggestions_store(
                 "start", "end", "label_id"
             )
         )
-    rows = []
+    proposals: dict[tuple, list] = {}
     for name, version, spans in results:
-        seen = set()
         for span in spans:
-            label_id = labels.get(span.label)
-            key = (span.start, span.end, label_id)
-            if label_id is None or key in taken or key in seen:
-                continue
-            seen.add(key)
-            rows.append(
-                Suggestion(
-                    document_id=document_id,
-                    start=span.start,
-                    end=span.end,
-                    quote=text[span.start : span.end],
-                    label_id=label_id,
-                    score=span.score,
-                    rationale=span.rationale,
-                    suggester=name,
-                    suggester_version=version,
-                    run_id=run_id,
-                    revision=revision,
-                )
-            )
+            key = (span.start, span.end, labels.get(span.label))
+            if key[2] is not None and key not in taken:
+                proposals.setdefault(key, []).append((name, version, span))
+    rows = [
+        Suggestion(
+            document_id=document_id,
+            quote=text[start:end],
+            run_id=run_id,
+            revision=revision,
+            **merged_fields(found, start=start, end=end, label_id=label_id),
+        )
+        for (start, end, label_id), found in proposals.items()
+        if (start, end, label_id) not in others
+    ]
+    _merge_into_others(others, proposals)
     Suggestion.objects.bulk_create(rows, batch_size=1000)
     if run_id is not None:
         if error:

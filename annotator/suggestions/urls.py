@@ -3,7 +3,7 @@ suggestion from the document page (mounted at the root, beside the document's ro
 
 from django.urls import path
 
-from annotator.suggestions import views
+from annotator.suggestions import bulk_views, views
 
 urlpatterns = [
     path(
@@ -18,6 +18,27 @@ urlpatterns = [
     ),
     path("runs/<int:run_id>/", views.suggestion_run_status, name="suggestions-run"),
     path("stats/", views.suggestion_stats, name="suggestions-stats"),
+    path(
+        "bulk/documents/<int:document_id>/",
+        bulk_views.bulk_decide_view,
+        name="suggestions-bulk-document",
+    ),
+    path(
+        "bulk/documents/<int:document_id>/preview/",
+        bulk_views.bulk_preview_view,
+        name="suggestions-bulk-document-preview",
+    ),
+    path(
+        "bulk/collections/<slug:slug>/",
+        bulk_views.bulk_decide_view,
+        name="suggestions-bulk-collection",
+    ),
+    path(
+        "bulk/collections/<slug:slug>/preview/",
+        bulk_views.bulk_preview_view,
+        name="suggestions-bulk-collection-preview",
+    ),
+    path("bulk/<int:bulk_id>/undo/", bulk_views.bulk_undo_view, name="suggestions-bulk-undo"),
 ]
 
 decision = "documents/<int:document_id>/suggestions/<int:suggestion_id>/"

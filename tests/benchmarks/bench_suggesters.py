@@ -9,7 +9,9 @@ CELERY_BROKER_URL are set, and prints:
 2. the embedded default: seconds from importing the three demo documents to their
    suggestions being visible, with a real worker already running;
 3. a generated collection suggested by a worker with N processes: documents per second,
-   and the latency of document-page GETs meanwhile.
+   and the latency of document-page GETs meanwhile;
+4. with --gold FILE: training the span model on --train-documents articles (400) and tagging
+   the rest (e.g. ../shared/data/propaganda_train.jsonl; never copied into the project).
 """
 
 from __future__ import annotations
@@ -83,6 +85,41 @@ def bench_rules() -> None:
             segmentation.cache_clear()
         rate = size / (time.perf_counter() - started)
         print(f"  segmentation alone: {rate:.2f} MB/s")
+
+
+def bench_learned(gold: Path, documents: int) -> None:
+    """Train the span model (calibration included, as train_suggester does) on the first
+    `documents` records of a gold file, then tag the others: seconds and MB/s of CPU."""
+    import json
+
+    from annotator.suggestions.suggesters import spanmodel
+
+    records = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line]
+    docs = [
+        spanmodel.Document(
+            r["text"],
+            [(s["start"], s["end"], s["label"]) for s in r["spans"]],
+            tuple(r.get("labels_annotated") or {s["label"] for s in r["spans"]}),
+        )
+        for r in records
+    ]
+    train, rest = docs[:documents], docs[documents:] or docs[: documents // 4]
+    print(f"\n== 4. Learned span model, one process ({gold.name})")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    model = spanmodel.train(train, thresholds=spanmodel.calibrate(train))
+    print(
+        f"training on {len(train)} articles: {time.perf_counter() - started:.0f}s "
+        f"(CPU {time.process_time() - cpu_started:.0f}s)"
+    )
+    tagger = spanmodel.Tagger(model)
+    size = sum(len(d.text.encode("utf-8")) for d in rest) / 1e6
+    started, cpu_started = time.perf_counter(), time.process_time()
+    count = sum(len(tagger.spans(d.text)) for d in rest)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(
+        f"tagging {len(rest)} articles: {size:.2f} MB, {count} spans, {elapsed:.2f}s -> "
+        f"{size / elapsed:.2f} MB/s (CPU {cpu:.2f}s -> {size / cpu:.2f} MB/s)"
+    )
 
 
 class Worker:
@@ -281,6 +318,10 @@ def main() -> None:
     parser.add_argument(
         "--skip", default="", help="Comma-separated parts to skip: rules,demo,collection"
     )
+    parser.add_argument(
+        "--gold", type=Path, help="A labelled gold file (JSONL) to time the learned model on."
+    )
+    parser.add_argument("--train-documents", type=int, default=400)
     args = parser.parse_args()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-suggest-")
     setup_django(data_dir)
@@ -296,6 +337,8 @@ def main() -> None:
         bench_demo_import(Path(data_dir))
     if "collection" not in skip:
         bench_collection(args.documents, args.workers, Path(data_dir))
+    if args.gold:
+        bench_learned(args.gold, args.train_documents)
 
 
 if __name__ == "__main__":

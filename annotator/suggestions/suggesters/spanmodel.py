@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from annotator.suggestions.suggesters.spanfeatures import context_features
+
 # Tokens: words (with inner apostrophes and hyphens), numbers, or one other character.
 TOKEN = re.compile(r"\w+(?:[’'\-.]\w+)*|[^\w\s]")
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -28,6 +30,7 @@ _FUNCTION = (
 )
 FUNCTION_WORDS = frozenset(_FUNCTION.split())
 MIN_SPAN_CHARS = 3
+CONTEXT = True  # sentence-context attributes (spanfeatures.py)
 # L1 weight grows with the data, from C1_SMALL (a handful of documents: keep their words) to
 # C1_LARGE at C1_LARGE_AT paragraphs and beyond (an archive: drop rare words). On held-back
 # development documents of the propaganda corpus 0.5 reached span F1 0.37 where 0.05 gave 0.30.
@@ -87,9 +90,10 @@ def features(
             quote_state = not quote_state if word == '"' else word in "“«"
         inside_quote.append(quote_state)
     count = len(words)
+    context = context_features(words, lowers) if CONTEXT else [[] for _ in words]
     result = []
     for i, word in enumerate(words):
-        f = ["bias", *_word_features(word), *para]
+        f = ["bias", *_word_features(word), *para, *context[i]]
         if counts is not None and len(word) > 3 and counts[lowers[i]] >= 3:
             f.append("rep")
         f.append(f"pos={min(i, 5)}")

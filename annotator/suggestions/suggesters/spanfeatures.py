@@ -1,0 +1,68 @@
+"""Sentence-context attributes for the span model: where a token stands relative to the
+reporting cues of its sentence (attribution spans run from a source through its cue to the end
+of the content), and where it stands in its sentence. Cues: the `sourced` rules' data file."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "sourced.json"
+SENTENCE_END = frozenset(".!?")
+CLOSERS = frozenset('"”’)')
+
+
+@lru_cache(maxsize=1)
+def reporting_words() -> frozenset[str]:
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    forms = {form.lower() for forms in data["verbs"].values() for form in forms}
+    return frozenset(forms | {"according"})
+
+
+def sentences(words: list[str]) -> list[tuple[int, int]]:
+    """Token index ranges of the sentences of a paragraph (a closing quote stays with its end)."""
+    found, start, i = [], 0, 0
+    while i < len(words):
+        if words[i] in SENTENCE_END:
+            while i + 1 < len(words) and words[i + 1] in CLOSERS:
+                i += 1
+            found.append((start, i + 1))
+            start = i + 1
+        i += 1
+    if start < len(words):
+        found.append((start, len(words)))
+    return found
+
+
+def context_features(words: list[str], lowers: list[str]) -> list[list[str]]:
+    """Per token: is it a reporting cue; does its sentence have one, and is the nearest one
+    before or after it (and how far); first/last token and index of its sentence; quotes."""
+    cues = reporting_words()
+    result: list[list[str]] = [[] for _ in words]
+    for index, (start, end) in enumerate(sentences(words)):
+        marks = [k for k in range(start, end) if lowers[k] in cues]
+        quoted = any(words[k] in '"“”' for k in range(start, end))
+        for k in range(start, end):
+            f = result[k]
+            f.append(f"sidx={min(index, 3)}")
+            if k == start:
+                f.append("sfirst")
+            if k == end - 1:
+                f.append("slast")
+            if quoted:
+                f.append("squote")
+            if lowers[k] in cues:
+                f.append("cue")
+            if not marks:
+                f.append("nocue")
+                continue
+            nearest = min(marks, key=lambda m: abs(m - k))
+            side = "here" if nearest == k else ("right" if nearest > k else "left")
+            distance = min(abs(nearest - k), 12) // 3
+            f.extend((f"cue{side}", f"cue{side}{distance}"))
+            if marks[0] > k:
+                f.append("beforefirstcue")
+            if marks[-1] < k:
+                f.append("afterlastcue")
+    return result

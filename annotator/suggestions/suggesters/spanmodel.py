@@ -36,7 +36,7 @@ CONTEXT = True  # sentence-context attributes (spanfeatures.py)
 # development documents of the propaganda corpus 0.5 reached span F1 0.37 where 0.05 gave 0.30.
 C1_SMALL, C1_LARGE, C1_LARGE_AT = 0.05, 0.5, 2000
 THRESHOLD = 0.1  # unless calibrated per label on documents held back from training
-GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 TRAINING_PARAMS = {
     "c2": 0.01,
     "max_iterations": 120,

@@ -69,6 +69,8 @@ class SuggestionBulkMixin:
         if not data.get("action"):
             raise ValidationError({"action": "Choose accept or reject."})
         bulk = bulk_decide(action=data["action"], **common, **scope)
+        if "document" in scope:  # as single decisions through the API do
+            assignment_start(document=scope["document"], reviewer=request.user)
         return Response(_bulk_data(bulk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None)

@@ -205,6 +205,8 @@ def test_api_preview_decide_undo_and_errors(reviewer, outsider, document):
     scope = {"label": "sourced", "min_score": 0.5, "document": document.pk}
     assert api.get(url, scope).json() == {"count": 3}
     made = api.post(url, {**scope, "action": "reject"}, format="json")
+    # API work moves the reviewer's assignment like the page does.
+    assert Assignment.objects.get(document=document, reviewer=reviewer).status == "in_progress"
     assert made.status_code == 201 and made.json()["decided"] == 3
     assert api.get(url, scope).json() == {"count": 0}
     undo = api.post(f"{url}{made.json()['id']}/undo/")

@@ -1,7 +1,7 @@
 import hashlib
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
 from .signals import document_revised
@@ -89,8 +89,14 @@ class Document(models.Model):
         """Every text change, whatever path it takes, is recorded as a new revision.
 
         Services say where a text came from and who gave it by setting `revision_source`,
-        `revision_by` and `revision_url` before saving; the defaults name an edit.
+        `revision_by` and `revision_url` before saving; the defaults name an edit. The row,
+        its revision and what the revision signal writes (events) commit together or not at
+        all, even when the caller holds no transaction (a shell, a script).
         """
+        with transaction.atomic():
+            self._save_with_revision(*args, **kwargs)
+
+    def _save_with_revision(self, *args, **kwargs) -> None:
         self.text = normalize_newlines(self.text)
         self.sha256 = text_sha256(self.text)
         is_new = self.pk is None

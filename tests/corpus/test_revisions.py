@@ -139,3 +139,25 @@ def test_import_command_revises_a_reimported_external_id(db, tmp_path):
     assert "created 0, duplicates skipped 0, failed 0, revised 1" in out.getvalue()
     document = Document.objects.get()
     assert (document.text, document.revision) == ("Three dead.", 2)
+
+
+def test_a_failing_revision_receiver_leaves_neither_text_nor_revision(transactional_db):
+    """Saved outside any transaction (a shell, a script), a new text, its revision and the
+    events the revision signal writes commit together: a failing receiver undoes all three."""
+    from corpus.signals import document_revised
+
+    document = document_create(collection=CollectionFactory(), text="Old text.").document
+
+    def failing(**kwargs):
+        raise RuntimeError("receiver failed")
+
+    document_revised.connect(failing, dispatch_uid="test-failing-receiver")
+    try:
+        document.text = "New text."
+        with pytest.raises(RuntimeError):
+            document.save()
+    finally:
+        document_revised.disconnect(dispatch_uid="test-failing-receiver")
+    stored = Document.objects.get(pk=document.pk)
+    assert (stored.text, stored.revision) == ("Old text.", 1)
+    assert list(stored.revisions.values_list("number", flat=True)) == [1]

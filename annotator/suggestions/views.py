@@ -162,7 +162,12 @@ def suggestion_accept_view(
         removed=[f"sug-row-{suggestion.pk}"],
         flash="Suggestion accepted.",
         created=annotation.pk,
-        step={"kind": "decision", "decision": "accept", "id": suggestion.pk},
+        step={
+            "kind": "decision",
+            "decision": "accept",
+            "id": suggestion.pk,
+            "annotation": annotation.pk,
+        },
     )
 
 

@@ -476,8 +476,12 @@
         return ["reshape", Object.assign(v, { start: bounds[0], end: bounds[1] })];
       case "edit":
         return ["edit", Object.assign(v, bounds)];
-      case "decision":  // accept/reject: undo reopens the suggestion, redo decides again
-        return back ? ["undo", {}] : [step.decision, {}];
+      case "decision": // accept/reject: undo reopens the suggestion, redo decides again
+        if (step.decision !== "accept") return back ? ["undo", {}] : [step.decision, {}];
+        // An accept's annotation is checked (its version) and, redone, restored with its id.
+        return back
+          ? ["undo", { version: versionOf(step.annotation) }]
+          : ["restore", { annotation: step.annotation }];
     }
     return null;
   }

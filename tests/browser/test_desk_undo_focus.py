@@ -72,6 +72,7 @@ def test_undo_and_redo_keep_focus_and_scroll(page, login, problems):
     page.keyboard.press("Control+Shift+z")
     expect(page.locator(f"#s-{suggestion.pk}")).to_have_count(0)
     again = Annotation.objects.get(suggestion=suggestion)
+    assert again.pk == accepted.pk  # the same annotation, restored
     expect(page.locator(f"#a-{again.pk}")).to_be_focused()
     assert place(page) == {**before, "focus": f"a-{again.pk}"}
     assert problems == []

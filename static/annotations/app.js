@@ -345,13 +345,35 @@
     ["start", "end"].forEach(function (edge) { handle(edge).hidden = true; });
   }
 
+  const RTL_CHAR = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+
+  /** The box of the first (or last) character of `mark`'s span and whether it runs right to
+   left: its own script decides (an Arabic quote in an English paragraph), else the page. */
+  function edgeChar(mark, last) {
+    const root = textRoot();
+    const text = root.textContent;
+    const u16 = cpToU16(text, Number(last ? mark.dataset.end : mark.dataset.start));
+    const from = last ? u16 - (isLow(text, u16 - 1) ? 2 : 1) : u16;
+    const to = last ? u16 : from + (isLow(text, from + 1) ? 2 : 1);
+    const a = u16ToDom(root, from);
+    const range = document.createRange();
+    range.setStart(a.node, a.offset);
+    range.setEnd(u16ToDom(root, to).node, u16ToDom(root, to).offset);
+    // (a boundary at a text node's end also yields an empty box there: skip it)
+    const rects = Array.from(range.getClientRects()).filter(function (r) {
+      return r.width > 0;
+    });
+    const rect = rects[last ? rects.length - 1 : 0];
+    const ch = text.slice(from, to);
+    const parent = a.node.parentElement || root;
+    const rtl = RTL_CHAR.test(ch) || (!/\p{L}/u.test(ch) && getComputedStyle(parent).direction === "rtl");
+    return { rect: rect, rtl: rtl };
+  }
+
   function placeHandles(mark) {
-    const pieces = document.querySelectorAll('#doc-text mark.ann[data-a="' + mark.dataset.a + '"]');
-    const first = pieces[0].getClientRects()[0];
-    const lastRects = pieces[pieces.length - 1].getClientRects();
-    const last = lastRects[lastRects.length - 1];
-    if (!first || !last) return hideHandles();
-    const rtl = getComputedStyle(pieces[0]).direction === "rtl";
+    const first = edgeChar(mark, false);
+    const last = edgeChar(mark, true);
+    if (!first.rect || !last.rect) return hideHandles();
     const put = function (edge, rect, atRight) {
       const el = handle(edge);
       el.dataset.a = mark.dataset.a;
@@ -360,8 +382,10 @@
       el.style.height = rect.height + "px";
       el.hidden = false;
     };
-    put("start", first, rtl);
-    put("end", last, !rtl);
+    // A span starts on its first character's leading edge and ends on its last one's
+    // trailing edge: the right ones in right-to-left text.
+    put("start", first.rect, first.rtl);
+    put("end", last.rect, !last.rtl);
   }
 
   document.addEventListener("focusin", function (event) {
@@ -375,6 +399,45 @@
   });
 
   let dragging = null;
+
+  /** The character box under (x, y) among UTF-16 offsets [from, to) of the text, or null. */
+  function charAt(root, text, from, to, x, y) {
+    for (let i = Math.max(from, 0); i < Math.min(to, text.length); i++) {
+      if (isLow(text, i)) continue;
+      const end = i + (isLow(text, i + 1) ? 2 : 1);
+      const a = u16ToDom(root, i);
+      const b = u16ToDom(root, end);
+      const range = document.createRange();
+      range.setStart(a.node, a.offset);
+      range.setEnd(b.node, b.offset);
+      for (const r of range.getClientRects()) {
+        if (r.width > 0 && x >= r.left && x < r.right && y >= r.top && y < r.bottom) {
+          return { at: i, end: end, rect: r, node: b.node };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The text boundary (UTF-16) a handle dropped at (x, y) stands for. The caret the browser
+   * reports is ambiguous where directions meet (an Arabic quote in an English line): take the
+   * character under the pointer and the side of it the pointer is on, in its own direction. */
+  function boundaryAt(root, text, caret, x, y) {
+    let u16 = domToU16(root, caret.startContainer, caret.startOffset);
+    const para = caret.startContainer.parentElement && caret.startContainer.parentElement.closest(".para");
+    const hit =
+      charAt(root, text, u16 - 2, u16 + 2, x, y) ||
+      (para ? charAt(root, text, domToU16(root, para, 0), domToU16(root, para, para.childNodes.length), x, y) : null);
+    if (hit) {
+      const ch = text.slice(hit.at, hit.end);
+      const parent = hit.node.parentElement || root;
+      const rtl = RTL_CHAR.test(ch) || (!/\p{L}/u.test(ch) && getComputedStyle(parent).direction === "rtl");
+      const mid = (hit.rect.left + hit.rect.right) / 2;
+      return rtl === x > mid ? hit.at : hit.end;
+    }
+    if (u16 > 0 && u16 < text.length && isLow(text, u16)) u16--; // never inside a pair
+    return u16;
+  }
 
   document.addEventListener("mousedown", function (event) {
     const el = event.target.closest && event.target.closest(".reshape-handle");
@@ -400,8 +463,7 @@
       return mark ? placeHandles(mark) : hideHandles();
     }
     const text = root.textContent;
-    let u16 = domToU16(root, caret.startContainer, caret.startOffset);
-    if (u16 > 0 && u16 < text.length && isLow(text, u16)) u16--;  // never inside a pair
+    const u16 = boundaryAt(root, text, caret, event.clientX, event.clientY);
     const cp = u16ToCp(text, u16);
     const start = el.dataset.edge === "start" ? cp : Number(mark.dataset.start);
     const end = el.dataset.edge === "end" ? cp : Number(mark.dataset.end);

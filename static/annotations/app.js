@@ -171,8 +171,55 @@
     form.elements.end.value = span.end;
     form.elements.quote.value = span.quote;
     form.elements.label.value = label;
+    showPending(span, label);
     htmx.trigger(form, "submit");
   }
+
+  // ---- Pending highlights: shown on the key press, before the server answers --------------
+  // The CSS Custom Highlight API paints a Range without touching the DOM (the saved
+  // highlight's <mark> replaces it); labels.css styles ::highlight(pending-<slug>).
+
+  let pendingSeq = 0;
+  const pending = []; // {seq, name, range}
+
+  function showPending(span, label) {
+    if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+    const root = textRoot();
+    const text = root.textContent;
+    const a = u16ToDom(root, cpToU16(text, span.start));
+    const b = u16ToDom(root, cpToU16(text, span.end));
+    const range = document.createRange();
+    range.setStart(a.node, a.offset);
+    range.setEnd(b.node, b.offset);
+    const name = "pending-" + label;
+    let highlight = CSS.highlights.get(name);
+    if (!highlight) {
+      highlight = new Highlight();
+      CSS.highlights.set(name, highlight);
+    }
+    highlight.add(range);
+    pending.push({ seq: ++pendingSeq, name: name, range: range });
+  }
+
+  /** Drop the pending highlights sent up to `seq` (their answer came, saved or refused). */
+  function clearPending(seq) {
+    while (pending.length && pending[0].seq <= seq) {
+      const entry = pending.shift();
+      const highlight = CSS.highlights.get(entry.name);
+      if (highlight) {
+        highlight.delete(entry.range);
+        if (!highlight.size) CSS.highlights.delete(entry.name);
+      }
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "annotate-form") event.detail.xhr.pendingUpTo = pendingSeq;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const xhr = event.detail.xhr;
+    if (event.detail.elt.id === "annotate-form" && xhr) clearPending(xhr.pendingUpTo || 0);
+  });
 
   function sugMarks() {
     return Array.from(document.querySelectorAll("#doc-text mark.sug[data-first]"));

@@ -534,7 +534,16 @@
     }
     undoStack.push(event.detail);
     redoStack.length = 0;
+    undoButtons();
   });
+
+  /** The toolbar's Undo and Redo buttons: disabled (greyed) when there is nothing to do. */
+  function undoButtons() {
+    const undo = document.getElementById("undo-btn");
+    const redo = document.getElementById("redo-btn");
+    if (undo) undo.disabled = !undoStack.length;
+    if (redo) redo.disabled = !redoStack.length;
+  }
 
   /** Where the reviewer is: the page's and the sidebar's scroll, the focused element. */
   function placeNow() {
@@ -614,6 +623,7 @@
     const from = back ? undoStack : redoStack;
     const to = back ? redoStack : undoStack;
     const step = from.pop();
+    undoButtons();
     if (!step) return info(back ? "Nothing to undo." : "Nothing to redo.");
     const call = callFor(step, back);
     const workspace = document.getElementById("workspace");
@@ -640,6 +650,7 @@
       })
       .finally(function () {
         replaying = false;
+        undoButtons();
       });
   }
 
@@ -803,6 +814,15 @@
       if (first) focusSug(first);
       return;
     }
+    const annMark = t.closest("#doc-text mark.ann");
+    if (annMark && window.getSelection().isCollapsed) {
+      // A click on a highlight focuses it: its handles and Alt+Shift+arrows then reshape it.
+      const first = document.getElementById("a-" + annMark.dataset.a);
+      if (first) first.focus({ preventScroll: true });
+      return;
+    }
+    const undoBtn = t.closest("#undo-btn, #redo-btn");
+    if (undoBtn) return replay(undoBtn.id === "undo-btn");
     if (t.id === "show-shortcuts") document.getElementById("shortcuts-dialog").showModal();
   });
 
@@ -951,7 +971,8 @@
     matches = findRanges(event.target.value.trim());
     matchAt = -1;
     showMatches();
-    searchInfo(event.target.value.trim() ? matches.length + " matches" : "");
+    const found = matches.length === 1 ? "1 match" : matches.length + " matches";
+    searchInfo(event.target.value.trim() ? found : "");
   });
 
   document.addEventListener("keydown", function (event) {

@@ -78,16 +78,21 @@ def _version(css: str) -> str:
     return hashlib.sha256(css.encode()).hexdigest()[:16]
 
 
-def label_css_version() -> str:
-    """The current stylesheet's version: a hash of it (one query on the small label table)."""
-    return _version(label_css(list(Label.objects.all())))
+def label_css_version(labels: list[Label] | None = None) -> str:
+    """The current stylesheet's version: a hash of it (one query on the small label table,
+    none when the view already read the labels)."""
+    return _version(label_css(list(Label.objects.all()) if labels is None else labels))
 
 
 def label_css_context(request: HttpRequest) -> dict:
-    """`label_css_url` for base.html: versioned, read only when a page links it."""
+    """`label_css_url` for base.html: versioned, read only when a page links it (after the
+    view, so the document page's own read of the labels, `request.label_rows`, is reused)."""
     return {
         "label_css_url": SimpleLazyObject(
-            lambda: f"{reverse('annotator-label-css')}?v={label_css_version()}"
+            lambda: (
+                f"{reverse('annotator-label-css')}"
+                f"?v={label_css_version(getattr(request, 'label_rows', None))}"
+            )
         )
     }
 

@@ -211,3 +211,20 @@ def test_archived_label_stays_when_an_old_annotation_is_edited(reviewer):
     other = DocumentFactory(text="Glorious heroes.")
     with pytest.raises(Exception, match="archived"):
         annotation_create(document=other, created_by=reviewer, start=0, end=8, label="propaganda")
+
+
+def test_versioned_link_costs_the_document_page_no_query(
+    client, reviewer, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    document = DocumentFactory(text="A satirical take on the news.")
+    client.force_login(reviewer)
+    url = reverse("annotator-document", args=[document.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(url).content.decode()
+    assert "/labels.css?v=" in html
+    label_reads = [q["sql"] for q in page.captured_queries if 'FROM "annotator_label"' in q["sql"]]
+    assert len(label_reads) == 1, label_reads

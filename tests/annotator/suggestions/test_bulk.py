@@ -118,7 +118,7 @@ def test_bulk_reject_on_a_collection_takes_constant_queries(reviewer):
 def test_undo_takes_back_decisions_and_annotations(reviewer, document):
     chosen = _suggestions(document, 2)
     bulk = _bulk(reviewer, document)
-    assert bulk_undo(bulk=bulk, user=reviewer) == 2
+    assert bulk_undo(bulk=bulk, user=reviewer).undone == 2
     assert not Annotation.objects.filter(document=document).exists()
     assert not SuggestionDecision.objects.exists()
     assert set(
@@ -211,6 +211,7 @@ def test_api_preview_decide_undo_and_errors(reviewer, outsider, document):
     assert api.get(url, scope).json() == {"count": 0}
     undo = api.post(f"{url}{made.json()['id']}/undo/")
     assert undo.status_code == 200 and undo.json()["undone"] == 3
+    assert undo.json()["kept_annotations"] == []
     assert api.post(f"{url}{made.json()['id']}/undo/").status_code == 409
     missing = api.post(
         url, {"label": "sourced", "min_score": 0.5, "action": "accept"}, format="json"

@@ -241,6 +241,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "rationale",
             "suggester",
             "suggester_version",
+            "contributions",
             "status",
             "decided_by",
             "decided_at",

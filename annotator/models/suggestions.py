@@ -87,6 +87,12 @@ class Suggestion(models.Model):
     rationale = models.TextField(blank=True)
     suggester = models.CharField(max_length=100)
     suggester_version = models.CharField(max_length=50)
+    contributions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per suggester proposing this span and label: its score, rationale and "
+        "version (score, rationale, suggester are derived from them).",
+    )
     status = models.CharField(
         max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
     )

@@ -416,11 +416,42 @@
   let replaying = false;
   let lastStatus = 0;
 
+  let replayed = null; // the step the server reported for the call being replayed
+
   document.addEventListener("annotation-step", function (event) {
-    if (replaying) return;
+    if (replaying) {
+      replayed = event.detail;
+      return;
+    }
     undoStack.push(event.detail);
     redoStack.length = 0;
   });
+
+  /** Where the reviewer is: the page's and the sidebar's scroll, the focused element. */
+  function placeNow() {
+    const side = document.querySelector(".sidebar");
+    const active = document.activeElement;
+    return {
+      x: window.scrollX,
+      y: window.scrollY,
+      side: side ? side.scrollTop : 0,
+      focus: active && active.id && active !== document.body ? active.id : "",
+    };
+  }
+
+  /** After a replayed step: focus what it changed (else what had focus), scroll nowhere. */
+  function placeBack(place, step, back) {
+    let id = place.focus;
+    if (step.kind === "decision") {
+      const annotation = !back && step.decision === "accept" && replayed && replayed.annotation;
+      id = annotation ? "a-" + annotation : back ? "s-" + step.id : id;
+    } else if (document.getElementById("a-" + step.id)) id = "a-" + step.id;
+    const target = (id && document.getElementById(id)) || document.getElementById("ann-heading");
+    if (target && target !== document.activeElement) target.focus({ preventScroll: true });
+    const side = document.querySelector(".sidebar");
+    if (side) side.scrollTop = place.side;
+    window.scrollTo(place.x, place.y);
+  }
 
   document.addEventListener("htmx:afterRequest", function (event) {
     lastStatus = event.detail.xhr ? event.detail.xhr.status : 0;
@@ -445,8 +476,12 @@
         return ["reshape", Object.assign(v, { start: bounds[0], end: bounds[1] })];
       case "edit":
         return ["edit", Object.assign(v, bounds)];
-      case "decision":  // accept/reject: undo reopens the suggestion, redo decides again
-        return back ? ["undo", {}] : [step.decision, {}];
+      case "decision": // accept/reject: undo reopens the suggestion, redo decides again
+        if (step.decision !== "accept") return back ? ["undo", {}] : [step.decision, {}];
+        // An accept's annotation is checked (its version) and, redone, restored with its id.
+        return back
+          ? ["undo", { version: versionOf(step.annotation) }]
+          : ["restore", { annotation: step.annotation }];
     }
     return null;
   }
@@ -458,7 +493,15 @@
     return workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + step.id + "/" + action + "/");
   }
 
+  // Presses made while a step is replayed wait for it: one server call at a time, in order.
+  let replays = Promise.resolve();
   function replay(back) {
+    replays = replays.then(function () {
+      return replayOne(back);
+    });
+  }
+
+  function replayOne(back) {
     const from = back ? undoStack : redoStack;
     const to = back ? redoStack : undoStack;
     const step = from.pop();
@@ -467,12 +510,24 @@
     const workspace = document.getElementById("workspace");
     if (!call || !workspace) return;
     const url = urlFor(step, call[0], workspace);
+    const place = placeNow();
     replaying = true;
-    htmx
+    replayed = null;
+    return htmx
       .ajax("POST", url, { source: workspace, swap: "none", values: call[1] })
       .then(function () {
         if (lastStatus === 200) to.push(step);
         else from.length = 0; // the page was out of date: the server's answer shows it now
+        // After the swaps have settled (htmx settles 20 ms after the swap).
+        return new Promise(function (resolve) {
+          setTimeout(resolve, 40);
+        });
+      })
+      .then(function () {
+        if (lastStatus === 200) placeBack(place, step, back);
+      })
+      .catch(function () {
+        from.length = 0;
       })
       .finally(function () {
         replaying = false;

@@ -92,7 +92,7 @@ def bench_learned(gold: Path, documents: int) -> None:
     `documents` records of a gold file, then tag the others: seconds and MB/s of CPU."""
     import json
 
-    from annotator.suggestions.suggesters import spanmodel
+    from annotator.suggestions.suggesters import spanmodel, spantraining
 
     records = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line]
     docs = [
@@ -106,7 +106,7 @@ def bench_learned(gold: Path, documents: int) -> None:
     train, rest = docs[:documents], docs[documents:] or docs[: documents // 4]
     print(f"\n== 4. Learned span model, one process ({gold.name})")
     started, cpu_started = time.perf_counter(), time.process_time()
-    model = spanmodel.train(train, thresholds=spanmodel.calibrate(train))
+    model = spantraining.train(train)
     print(
         f"training on {len(train)} articles: {time.perf_counter() - started:.0f}s "
         f"(CPU {time.process_time() - cpu_started:.0f}s)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -62,11 +63,46 @@ def _word_features(word: str) -> tuple[str, ...]:
     return (f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}")
 
 
+def rule_spans(text: str) -> list[tuple[int, int, str]]:
+    """What the rule suggesters propose on the text: the span model learns how far to trust
+    them (attributes "r", "rB", "rE" + label on the tokens of each rule span)."""
+    from annotator.suggestions.suggesters import disputed, propaganda, sourced
+
+    return sorted(
+        (span.start, span.end, span.label)
+        for module in (sourced, disputed, propaganda)
+        for span in module.suggest(text)
+    )
+
+
+def rule_marks(toks: list[tuple[int, int]], spans: list[tuple[int, int, str]]) -> list[list[str]]:
+    """Per token of a paragraph, the attributes of the rule spans over it."""
+    marks: list[list[str]] = [[] for _ in toks]
+    if not toks:
+        return marks
+    first, last = toks[0][0], toks[-1][1]
+    starts, ends = [s for s, _ in toks], [e for _, e in toks]
+    for start, end, label in spans:
+        if start >= last or end <= first:
+            continue
+        i, j = bisect_right(ends, start), bisect_left(starts, end)
+        for k in range(i, j):
+            marks[k].append(f"r{label}")
+        if i < j:
+            marks[i].append(f"rB{label}")
+            marks[j - 1].append(f"rE{label}")
+    return marks
+
+
 def features(
-    text: str, toks: list[tuple[int, int]], counts: Counter | None = None
+    text: str,
+    toks: list[tuple[int, int]],
+    counts: Counter | None = None,
+    rules: list[tuple[int, int, str]] | None = None,
 ) -> list[list[str]]:
     """CRFsuite attributes per token: the word, its neighbours, shape, quote state, position,
-    the paragraph's end punctuation, and whether the word recurs in the document (`counts`)."""
+    the paragraph's end punctuation, whether the word recurs in the document (`counts`), and
+    the rule suggesters' spans over it (`rules`: rule_spans of the text)."""
     words = [text[s:e] for s, e in toks]
     lowers = [w.lower() for w in words]
     para = [f"pend={words[-1]}" if not words[-1].isalnum() else "pend=w"]
@@ -79,6 +115,9 @@ def features(
         inside_quote.append(quote_state)
     count = len(words)
     context = context_features(words, lowers) if CONTEXT else [[] for _ in words]
+    if rules is not None:
+        for mine, marks in zip(context, rule_marks(toks, rules), strict=True):
+            mine.extend(marks)
     result = []
     for i, word in enumerate(words):
         f = ["bias", *_word_features(word), *para, *context[i]]
@@ -148,6 +187,7 @@ class Tagger:
         self.threshold = model.get("threshold", THRESHOLD)
         # Per label (shortest, longest) span in characters, calibrated (longest None: any).
         self.lengths = {label: tuple(v) for label, v in (model.get("lengths") or {}).items()}
+        self.rules = bool(model.get("rules"))  # trained with the rule spans as attributes
         self.taggers, self.weights = {}, {}
         # CRFsuite reads the model from this memory while tagging: keep it alive.
         self._buffers = []
@@ -173,11 +213,12 @@ class Tagger:
         import pycrfsuite
 
         counts = word_counts(text)
+        rules = rule_spans(text) if self.rules else None
         for start, end in paragraphs(text):
             toks = tokens(text, start, end)
             if not toks:
                 continue
-            xseq = features(text, toks, counts)
+            xseq = features(text, toks, counts, rules)
             items = pycrfsuite.ItemSequence(xseq)
             positions = range(len(toks))
             for label, tagger in self.taggers.items():
@@ -228,6 +269,7 @@ def dumps(model: dict) -> bytes:
         "threshold": model["threshold"],
         "thresholds": model.get("thresholds", {}),
         "lengths": model.get("lengths", {}),
+        "rules": bool(model.get("rules")),
         "labels": {label: data.hex() for label, data in model["labels"].items()},
     }
     return json.dumps(payload).encode()
@@ -240,5 +282,6 @@ def loads(data: bytes) -> dict:
         "threshold": payload["threshold"],
         "thresholds": payload.get("thresholds", {}),
         "lengths": payload.get("lengths", {}),
+        "rules": payload.get("rules", False),
         "labels": {label: bytes.fromhex(value) for label, value in payload["labels"].items()},
     }

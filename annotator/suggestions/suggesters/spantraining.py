@@ -22,6 +22,7 @@ from annotator.suggestions.suggesters.spanmodel import (
     candidates,
     features,
     paragraphs,
+    rule_spans,
     tokens,
     word_counts,
 )
@@ -33,6 +34,8 @@ C1_SMALL, C1_LARGE, C1_LARGE_AT = 0.05, 0.5, 2000
 GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SHORTEST = (MIN_SPAN_CHARS, 6, 10, 15)
 LONGEST = (None, 400, 250, 150, 100, 70, 50, 35, 25)
+# The rule suggesters' spans as attributes (spanmodel.rule_spans).
+RULE_FEATURES = True
 TRAINING_PARAMS = {
     "c2": 0.01,
     "max_iterations": 120,
@@ -69,6 +72,7 @@ def sequences(document: Document, labels: list[str]) -> Iterator[tuple[object, d
     if not (full or any(positives.values()) or any(negatives.values())):
         return
     counts = word_counts(document.text)
+    rules = rule_spans(document.text) if RULE_FEATURES else None
     for start, end in paragraphs(document.text):
         trainable = {}
         for label in labels:
@@ -80,7 +84,7 @@ def sequences(document: Document, labels: list[str]) -> Iterator[tuple[object, d
             continue
         toks = tokens(document.text, start, end)
         if toks:
-            items = pycrfsuite.ItemSequence(features(document.text, toks, counts))
+            items = pycrfsuite.ItemSequence(features(document.text, toks, counts, rules))
             yield items, {label: _tags(toks, inside) for label, inside in trainable.items()}
 
 
@@ -106,6 +110,7 @@ def _model(models: dict, calibration: dict | None = None) -> dict:
         "threshold": THRESHOLD,
         "thresholds": {k: v["threshold"] for k, v in calibration.items() if k in models},
         "lengths": {k: v["lengths"] for k, v in calibration.items() if k in models},
+        "rules": RULE_FEATURES,
     }
 
 

@@ -14,7 +14,7 @@ from annotator.models import Label, SuggesterModel, Suggestion, SuggestionRun
 from annotator.suggestions import learning, model_store
 from annotator.suggestions.decisions import suggestion_reject
 from annotator.suggestions.runs import suggestions_create
-from annotator.suggestions.suggesters import learned, spanmodel
+from annotator.suggestions.suggesters import learned, spanmodel, spantraining
 from annotator.suggestions.suggesters.evaluation import evaluate, split_of
 from corpus.models import Collection, Document
 from tests.annotator.suggestions.archive import archive, jsonl
@@ -50,7 +50,7 @@ def test_span_model_learns_phrases_inside_sentences():
         )
         for r in records
     ]
-    model = spanmodel.loads(spanmodel.dumps(spanmodel.train(documents)))
+    model = spanmodel.loads(spanmodel.dumps(spantraining.train(documents)))
     assert sorted(model["labels"]) == ["slogan"]
     spans = spanmodel.Tagger(model).spans(NEW_TEXT)
     assert [(NEW_TEXT[s:e], label) for s, e, label, _, _ in spans] == [
@@ -58,6 +58,25 @@ def test_span_model_learns_phrases_inside_sentences():
     ]
     probability, terms = spans[0][3], spans[0][4]
     assert 0.5 < probability <= 1 and terms and set(terms) <= {"our", "land", "forever"}
+
+
+def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_them():
+    records = archive(30)
+    documents = [
+        spanmodel.Document(
+            r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], ("slogan",)
+        )
+        for r in records
+    ]
+    model = spanmodel.loads(spanmodel.dumps(spantraining.train(documents)))
+    # Calibrated on every fifth document by a CRF trained on the others, stored with the model.
+    shortest, longest = model["lengths"]["slogan"]
+    assert shortest <= len("our land forever") and (longest is None or longest >= 16)
+    assert model["thresholds"]["slogan"] in spantraining.GRID
+    found = spanmodel.Tagger(model).spans(NEW_TEXT)
+    assert [NEW_TEXT[s:e] for s, e, *_ in found] == ["our land forever"]
+    model["lengths"]["slogan"] = [3, 10]  # a label whose spans are shorter: dropped
+    assert spanmodel.Tagger(model).spans(NEW_TEXT) == []
 
 
 def test_span_measure_gives_partial_credit_by_characters():

@@ -52,3 +52,19 @@ def test_the_batch_task_skips_documents_already_done(lead, settings):
     assert (run.status, run.documents_done) == (RunStatus.SUCCEEDED, 3)
     # delivered again: nothing more
     assert suggestions_batch(run_id=run.pk) == 0
+
+
+def test_recovery_queues_an_interrupted_batch_run_again(lead, settings, eager):
+    from annotator.suggestions.progress import suggestion_runs_recover
+
+    settings.SUGGEST_ON_IMPORT = False
+    ids = post_batch(lead, 2)
+    run = SuggestionRun.objects.create(
+        collection=Document.objects.get(pk=ids[0]).collection,
+        document_ids=ids,
+        documents_total=2,
+        status=RunStatus.RUNNING,
+    )
+    assert suggestion_runs_recover() == 2
+    run.refresh_from_db()
+    assert (run.status, run.documents_done) == (RunStatus.SUCCEEDED, 2)

@@ -282,3 +282,9 @@ def test_keyset_export_streams_batch_by_batch(lead, claims_corpus, django_assert
     with django_assert_num_queries(1):
         first = next(texts)
     assert json.loads(first)["id"] == Annotation.objects.order_by("id").first().pk
+
+
+def test_jsonl_export_equals_python_records_on_either_database(lead, claims_corpus):
+    """What the API sends (COPY on PostgreSQL, keyset batches of database-written JSON with the
+    claims spliced in on SQLite) equals the records built in Python, keys in order."""
+    assert _ordered(_export(lead, "format=jsonl")) == _python_records(Annotation.objects.all())

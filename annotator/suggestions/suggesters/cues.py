@@ -59,7 +59,20 @@ QUOTE_CHARS = "“”\"‘’'"
 
 
 _AUX_WORDS = frozenset(
-    ["has", "have", "had", "also", "later", "previously", "repeatedly", "long", "not", "would", "will", "did"]
+    [
+        "has",
+        "have",
+        "had",
+        "also",
+        "later",
+        "previously",
+        "repeatedly",
+        "long",
+        "not",
+        "would",
+        "will",
+        "did",
+    ]
 )
 _LAST_WORD = re.compile(r"[\w’'.\-]+$")
 _GENERIC = re.compile(GENERIC_SOURCE)

@@ -58,6 +58,9 @@ def label_css(labels: list[Label]) -> str:
             f"--on: {text_colour_on(label.colour)}; --sug: {sug}; }}\n"
             f'.docpage[data-filter="{label.slug}"] .ann-row:not(.l-{label.slug}) '
             "{ display: none; }\n"
+            # A span tagged but not saved yet (the page's pending highlight, no element).
+            f"::highlight(pending-{label.slug}) {{ background-color: rgba({r}, {g}, {b}, .22); "
+            f"text-decoration: underline 3px dashed rgb({r}, {g}, {b}); }}\n"
         )
     return "/* Generated from the labels (annotator/annotations/label_styles.py). */\n" + "".join(
         rules

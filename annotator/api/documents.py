@@ -41,9 +41,9 @@ from annotator.suggestions.selectors import (
     documents_by_uncertainty,
     suggestion_pending_list_for_user,
 )
-from corpus.models import Collection, Document, RevisionSource
-from corpus.services import collection_get_or_create, document_create, document_update
-from corpus.signals import documents_created
+from corpus.batches import BatchInvalid, batch_write, records_check
+from corpus.models import Document, RevisionSource
+from corpus.services import document_update
 
 # Documents
 
@@ -136,33 +136,30 @@ class DocumentViewSet(
     def create(self, request: Request) -> Response:
         many = isinstance(request.data, list)
         serializer = DocumentInputSerializer(data=request.data, many=many)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            errors = serializer.errors
+            if many and isinstance(errors, list):
+                errors = {"documents": {i: e for i, e in enumerate(errors) if e}}
+            raise ValidationError(errors)
         items = serializer.validated_data if many else [serializer.validated_data]
-        created, duplicates, errors = [], [], {}
-        with transaction.atomic():
-            for index, item in enumerate(items):
-                fields = dict(item)
-                slug = fields.pop("collection")
-                try:
-                    collection = collection_get_or_create(slug=slug)
-                    result = document_create(
-                        collection=collection, imported_by=request.user, **fields
-                    )
-                except DjangoValidationError as exc:
-                    errors[index] = validation_detail(exc)
-                    continue
-                (created if result.created else duplicates).append(result.document)
-            if errors:
-                transaction.set_rollback(True)
-            else:
-                _documents_created(created)
-        if errors:
-            detail = errors[0] if not many else {"documents": errors}
+        try:
+            records = records_check(enumerate(items))
+        except BatchInvalid as exc:
+            detail = {"documents": exc.errors} if many else exc.errors[0]
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            result = batch_write(records=records, imported_by=request.user)
+        except DjangoValidationError as exc:  # a revision refused (its external id is taken)
+            raise ValidationError(validation_detail(exc)) from None
         if not many:
-            return _one_document_response(request, (created or duplicates)[0], bool(created))
-        data = DocumentCreateResultSerializer({"created": created, "duplicates": duplicates}).data
-        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            document = (result.created or result.duplicates or result.revised)[0]
+            return _one_document_response(request, document, bool(result.created))
+        data = DocumentCreateResultSerializer(
+            {"created": result.created, "duplicates": result.duplicates + result.revised}
+        ).data
+        return Response(
+            data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
 
     @extend_schema(
         request=DocumentUpdateSerializer,
@@ -241,16 +238,3 @@ def _includes(request: Request) -> set[str]:
             {"include": f"Unknown {', '.join(unknown)}; use {' and/or '.join(INCLUDES)}."}
         )
     return names
-
-
-def _documents_created(documents: list) -> None:
-    """Tell listeners (suggestions) about new documents, as the file import does."""
-    by_collection: dict = {}
-    for document in documents:
-        by_collection.setdefault(document.collection_id, []).append(document)
-    for items in by_collection.values():
-        documents_created.send(
-            sender=Collection,
-            document_ids=[d.pk for d in items],
-            collection=items[0].collection,
-        )

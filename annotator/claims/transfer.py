@@ -64,18 +64,26 @@ def verdict_record(verdict: Verdict) -> dict[str, Any]:
 
 
 def claims_for(annotation_ids: Iterable[int]) -> tuple[dict[int, list], dict[int, dict]]:
-    """Evidence records and verdict records by annotation id (two queries)."""
-    ids = list(annotation_ids)
+    """Evidence records and verdict records by annotation id (two queries).
+
+    Looked up by the id range of the chunk (`BETWEEN min AND max` on the annotation index)
+    rather than a list of thousands of ids: export chunks come in key order, so the range is
+    tight; claims of annotations in the range but not in the chunk are dropped here.
+    """
+    ids = set(annotation_ids)
+    if not ids:
+        return {}, {}
+    between = {"annotation_id__gte": min(ids), "annotation_id__lte": max(ids)}
     evidence: dict[int, list] = {}
-    for item in (
-        Evidence.objects.filter(annotation_id__in=ids).select_related("created_by").order_by("id")
-    ):
-        evidence.setdefault(item.annotation_id, []).append(evidence_record(item))
+    for item in Evidence.objects.filter(**between).select_related("created_by").order_by("id"):
+        if item.annotation_id in ids:
+            evidence.setdefault(item.annotation_id, []).append(evidence_record(item))
     verdicts = {
         verdict.annotation_id: verdict_record(verdict)
-        for verdict in Verdict.objects.filter(annotation_id__in=ids).select_related(
+        for verdict in Verdict.objects.filter(**between).select_related(
             "rating", "proposed_by", "published_by"
         )
+        if verdict.annotation_id in ids
     }
     return evidence, verdicts
 

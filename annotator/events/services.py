@@ -44,6 +44,7 @@ class EventType(TextChoices):
     ANNOTATION_RESTORED = "annotation.restored"
     SUGGESTION_ACCEPTED = "suggestion.accepted"
     SUGGESTION_REJECTED = "suggestion.rejected"
+    SUGGESTION_REOPENED = "suggestion.reopened"  # a reviewer took back an accept or reject
     SUGGESTION_RUN_FINISHED = "suggestion_run.finished"
     DOCUMENT_IMPORTED = "document.imported"
     DOCUMENT_REVISED = "document.revised"
@@ -208,7 +209,9 @@ def annotation_event(type: str, annotation: Annotation, *, actor) -> None:
         record_event(EventType.FINAL_SET_CHANGED, final, **where)
 
 
-def suggestion_event(type: str, suggestion: Suggestion, *, user, annotation=None) -> None:
+def suggestion_event(
+    type: str, suggestion: Suggestion, *, user, annotation=None, **extra: Any
+) -> None:
     payload = {
         "suggestion": {
             "id": suggestion.pk,
@@ -219,7 +222,8 @@ def suggestion_event(type: str, suggestion: Suggestion, *, user, annotation=None
             "suggester": suggestion.suggester,
         },
         "reviewer": user.pk,
-        "annotation_id": getattr(annotation, "pk", None),
+        "annotation_id": getattr(annotation, "pk", annotation),
+        **extra,
     }
     record_event(type, payload, document=suggestion.document, owner=user, actor=user)
 

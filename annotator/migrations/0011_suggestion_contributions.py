@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0009_suggestion_bulk_decisions'),
+        ('annotator', '0010_suggestion_run_document_ids'),
     ]
 
     operations = [

@@ -1,4 +1,5 @@
-"""Reviewers' decisions on suggestions: accept (creates an annotation) or reject."""
+"""Reviewers' decisions on suggestions: accept (creates an annotation) or reject; the
+page's undo (reopens the suggestion) and redo of an accept (restores the same annotation)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from annotator.annotations.services import annotation_create, annotation_delete, work_open_check
+from annotator.annotations.services import (
+    annotation_create,
+    annotation_delete,
+    annotation_restore,
+    work_open_check,
+)
 from annotator.events.services import EventType, suggestion_event
 from annotator.models import Annotation, Label, Origin
 from annotator.models.suggestions import Suggestion, SuggestionDecision, SuggestionStatus
@@ -97,10 +103,11 @@ def suggestion_reject(*, suggestion: Suggestion, user) -> Suggestion:
 @transaction.atomic
 def suggestion_decision_undo(*, suggestion: Suggestion, user, version: int | None = None) -> None:
     """Take back the user's own accept or reject (the page's undo): the annotation an accept
-    made is deleted (checked against `version`), the suggestion is open again."""
+    made is deleted, checked against its `version` (required: AnnotationConflict when it
+    changed since), and the suggestion is open again (a `suggestion.reopened` event)."""
     current = (
         Suggestion.objects.select_for_update(of=("self",))
-        .select_related("document__collection")
+        .select_related("document__collection", "label")
         .filter(pk=suggestion.pk)
         .first()
     )
@@ -109,10 +116,16 @@ def suggestion_decision_undo(*, suggestion: Suggestion, user, version: int | Non
     decision = current.decisions.filter(reviewer=user).select_related("annotation").first()
     if decision is None:
         raise ValidationError("You have not accepted or rejected this suggestion.")
+    annotation_id = decision.annotation_id
     if decision.annotation is not None:
+        if version is None:
+            raise ValidationError(
+                {"version": "The accepted annotation's version is required to undo an accept."}
+            )
         annotation_delete(annotation=decision.annotation, user=user, version=version)
     else:
         work_open_check(document=current.document, user=user)
+    previous = decision.status
     decision.delete()
     if current.status != SuggestionStatus.PENDING:
         current.status, current.decided_by, current.decided_at = (
@@ -121,3 +134,33 @@ def suggestion_decision_undo(*, suggestion: Suggestion, user, version: int | Non
             None,
         )
         current.save(update_fields=["status", "decided_by", "decided_at"])
+    suggestion_event(
+        EventType.SUGGESTION_REOPENED,
+        current,
+        user=user,
+        annotation=annotation_id,
+        previous=previous,
+    )
+
+
+@transaction.atomic
+def suggestion_accept_restore(*, suggestion: Suggestion, user, annotation_id: int) -> Annotation:
+    """Redo of an undone accept: the same annotation (same id, from its history) comes back
+    and the suggestion is accepted by it again; the usual checks of a restore apply."""
+    current = _open_for(user, suggestion.pk)
+    record = (
+        Annotation.history.filter(id=annotation_id)
+        .order_by("-history_date", "-history_id")
+        .values("suggestion_id", "created_by_id")
+        .first()
+    )
+    if record is None or record["suggestion_id"] != current.pk:
+        raise ValidationError(
+            {"annotation": f"Annotation {annotation_id} was not made by accepting this suggestion."}
+        )
+    if record["created_by_id"] != user.pk:
+        raise ValidationError({"annotation": "Only the reviewer who accepted it can restore it."})
+    annotation = annotation_restore(annotation_id=annotation_id, user=user)
+    _decide(current, user, SuggestionStatus.ACCEPTED, annotation)
+    suggestion_event(EventType.SUGGESTION_ACCEPTED, current, user=user, annotation=annotation)
+    return annotation

@@ -18,6 +18,18 @@ class SuggestionAcceptForm(forms.Form):
         return data
 
 
+class DecisionUndoForm(forms.Form):
+    """Undo of an accept names the accepted annotation's version (a reject's needs none)."""
+
+    version = forms.IntegerField(min_value=1, required=False)
+
+
+class AcceptRestoreForm(forms.Form):
+    """Redo of an undone accept: the annotation it had made, restored with the same id."""
+
+    annotation = forms.IntegerField(min_value=1)
+
+
 class BulkDecisionForm(forms.Form):
     """A bulk decision's scope: a label and a minimum score (and, to decide, the action)."""
 

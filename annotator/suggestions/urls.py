@@ -47,4 +47,9 @@ decision_urlpatterns = [
     path(decision + "accept/", views.suggestion_accept_view, name="annotator-suggestion-accept"),
     path(decision + "reject/", views.suggestion_reject_view, name="annotator-suggestion-reject"),
     path(decision + "undo/", views.suggestion_undo_view, name="annotator-suggestion-undo"),
+    path(
+        decision + "restore/",
+        views.suggestion_accept_restore_view,
+        name="annotator-suggestion-accept-restore",
+    ),
 ]

@@ -14,7 +14,12 @@ from django_htmx.http import trigger_client_event
 
 from annotator.annotations.forms import error_text, form_errors_text
 from annotator.annotations.selectors import document_for_user
-from annotator.annotations.services import span_check
+from annotator.annotations.services import (
+    AnnotationConflict,
+    AnnotationDuplicate,
+    AnnotationGone,
+    span_check,
+)
 from annotator.annotations.views import (
     HtmxHttpRequest,
     changes_response,
@@ -26,10 +31,11 @@ from annotator.models import RunStatus, SuggesterModel, Suggestion, SuggestionRu
 from annotator.permissions import can_request_suggestions, is_lead
 from annotator.suggestions.decisions import (
     suggestion_accept,
+    suggestion_accept_restore,
     suggestion_decision_undo,
     suggestion_reject,
 )
-from annotator.suggestions.forms import SuggestionAcceptForm
+from annotator.suggestions.forms import AcceptRestoreForm, DecisionUndoForm, SuggestionAcceptForm
 from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
 from annotator.suggestions.selectors import (
     suggestion_precision_table,
@@ -162,7 +168,12 @@ def suggestion_accept_view(
         removed=[f"sug-row-{suggestion.pk}"],
         flash="Suggestion accepted.",
         created=annotation.pk,
-        step={"kind": "decision", "decision": "accept", "id": suggestion.pk},
+        step={
+            "kind": "decision",
+            "decision": "accept",
+            "id": suggestion.pk,
+            "annotation": annotation.pk,
+        },
     )
 
 
@@ -192,10 +203,60 @@ def suggestion_undo_view(
     request: HtmxHttpRequest, document_id: int, suggestion_id: int
 ) -> HttpResponse:
     """Undo of an accept or reject: the suggestion is open again (and the accept's
-    annotation gone); the whole workspace answers, as the suggestion's row comes back."""
+    annotation gone, if still at the `version` the page showed); the whole workspace
+    answers, as the suggestion's row comes back."""
     document, suggestion = _suggestion_for_user(request, document_id, suggestion_id)
+    form = DecisionUndoForm(request.POST)
+    if not form.is_valid():
+        return message_response(request, document, status=422, error=form_errors_text(form))
     try:
-        suggestion_decision_undo(suggestion=suggestion, user=request.user)
+        suggestion_decision_undo(
+            suggestion=suggestion, user=request.user, version=form.cleaned_data["version"]
+        )
+    except AnnotationConflict as exc:
+        message = (
+            f"Not undone: the accepted annotation was changed meanwhile (now version "
+            f"{exc.current.version}). Check it, then delete it if you still want it gone."
+        )
+        return workspace_response(request, document, status=409, error=message)
+    except AnnotationGone:
+        message = "Not undone: the accepted annotation was deleted meanwhile."
+        return workspace_response(request, document, status=409, error=message)
     except ValidationError as exc:
         return message_response(request, document, status=422, error=error_text(exc))
     return workspace_response(request, document, flash="Decision undone.")
+
+
+@reviewer_required
+@require_POST
+def suggestion_accept_restore_view(
+    request: HtmxHttpRequest, document_id: int, suggestion_id: int
+) -> HttpResponse:
+    """Redo of an undone accept: the same annotation comes back (not a new one)."""
+    document, suggestion = _suggestion_for_user(request, document_id, suggestion_id)
+    form = AcceptRestoreForm(request.POST)
+    if not form.is_valid():
+        return message_response(request, document, status=422, error=form_errors_text(form))
+    try:
+        annotation = suggestion_accept_restore(
+            suggestion=suggestion, user=request.user, annotation_id=form.cleaned_data["annotation"]
+        )
+    except AnnotationDuplicate as exc:
+        return message_response(request, document, status=409, error=exc.messages[0])
+    except ValidationError as exc:
+        return message_response(request, document, status=422, error=error_text(exc))
+    return changes_response(
+        request,
+        document,
+        ranges=[(suggestion.start, suggestion.end), (annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        removed=[f"sug-row-{suggestion.pk}"],
+        flash="Suggestion accepted again.",
+        created=annotation.pk,
+        step={
+            "kind": "decision",
+            "decision": "accept",
+            "id": suggestion.pk,
+            "annotation": annotation.pk,
+        },
+    )

@@ -171,8 +171,55 @@
     form.elements.end.value = span.end;
     form.elements.quote.value = span.quote;
     form.elements.label.value = label;
+    showPending(span, label);
     htmx.trigger(form, "submit");
   }
+
+  // ---- Pending highlights: shown on the key press, before the server answers --------------
+  // The CSS Custom Highlight API paints a Range without touching the DOM (the saved
+  // highlight's <mark> replaces it); labels.css styles ::highlight(pending-<slug>).
+
+  let pendingSeq = 0;
+  const pending = []; // {seq, name, range}
+
+  function showPending(span, label) {
+    if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+    const root = textRoot();
+    const text = root.textContent;
+    const a = u16ToDom(root, cpToU16(text, span.start));
+    const b = u16ToDom(root, cpToU16(text, span.end));
+    const range = document.createRange();
+    range.setStart(a.node, a.offset);
+    range.setEnd(b.node, b.offset);
+    const name = "pending-" + label;
+    let highlight = CSS.highlights.get(name);
+    if (!highlight) {
+      highlight = new Highlight();
+      CSS.highlights.set(name, highlight);
+    }
+    highlight.add(range);
+    pending.push({ seq: ++pendingSeq, name: name, range: range });
+  }
+
+  /** Drop the pending highlights sent up to `seq` (their answer came, saved or refused). */
+  function clearPending(seq) {
+    while (pending.length && pending[0].seq <= seq) {
+      const entry = pending.shift();
+      const highlight = CSS.highlights.get(entry.name);
+      if (highlight) {
+        highlight.delete(entry.range);
+        if (!highlight.size) CSS.highlights.delete(entry.name);
+      }
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "annotate-form") event.detail.xhr.pendingUpTo = pendingSeq;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const xhr = event.detail.xhr;
+    if (event.detail.elt.id === "annotate-form" && xhr) clearPending(xhr.pendingUpTo || 0);
+  });
 
   function sugMarks() {
     return Array.from(document.querySelectorAll("#doc-text mark.sug[data-first]"));
@@ -345,13 +392,35 @@
     ["start", "end"].forEach(function (edge) { handle(edge).hidden = true; });
   }
 
+  const RTL_CHAR = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+
+  /** The box of the first (or last) character of `mark`'s span and whether it runs right to
+   left: its own script decides (an Arabic quote in an English paragraph), else the page. */
+  function edgeChar(mark, last) {
+    const root = textRoot();
+    const text = root.textContent;
+    const u16 = cpToU16(text, Number(last ? mark.dataset.end : mark.dataset.start));
+    const from = last ? u16 - (isLow(text, u16 - 1) ? 2 : 1) : u16;
+    const to = last ? u16 : from + (isLow(text, from + 1) ? 2 : 1);
+    const a = u16ToDom(root, from);
+    const range = document.createRange();
+    range.setStart(a.node, a.offset);
+    range.setEnd(u16ToDom(root, to).node, u16ToDom(root, to).offset);
+    // (a boundary at a text node's end also yields an empty box there: skip it)
+    const rects = Array.from(range.getClientRects()).filter(function (r) {
+      return r.width > 0;
+    });
+    const rect = rects[last ? rects.length - 1 : 0];
+    const ch = text.slice(from, to);
+    const parent = a.node.parentElement || root;
+    const rtl = RTL_CHAR.test(ch) || (!/\p{L}/u.test(ch) && getComputedStyle(parent).direction === "rtl");
+    return { rect: rect, rtl: rtl };
+  }
+
   function placeHandles(mark) {
-    const pieces = document.querySelectorAll('#doc-text mark.ann[data-a="' + mark.dataset.a + '"]');
-    const first = pieces[0].getClientRects()[0];
-    const lastRects = pieces[pieces.length - 1].getClientRects();
-    const last = lastRects[lastRects.length - 1];
-    if (!first || !last) return hideHandles();
-    const rtl = getComputedStyle(pieces[0]).direction === "rtl";
+    const first = edgeChar(mark, false);
+    const last = edgeChar(mark, true);
+    if (!first.rect || !last.rect) return hideHandles();
     const put = function (edge, rect, atRight) {
       const el = handle(edge);
       el.dataset.a = mark.dataset.a;
@@ -360,8 +429,10 @@
       el.style.height = rect.height + "px";
       el.hidden = false;
     };
-    put("start", first, rtl);
-    put("end", last, !rtl);
+    // A span starts on its first character's leading edge and ends on its last one's
+    // trailing edge: the right ones in right-to-left text.
+    put("start", first.rect, first.rtl);
+    put("end", last.rect, !last.rtl);
   }
 
   document.addEventListener("focusin", function (event) {
@@ -375,6 +446,45 @@
   });
 
   let dragging = null;
+
+  /** The character box under (x, y) among UTF-16 offsets [from, to) of the text, or null. */
+  function charAt(root, text, from, to, x, y) {
+    for (let i = Math.max(from, 0); i < Math.min(to, text.length); i++) {
+      if (isLow(text, i)) continue;
+      const end = i + (isLow(text, i + 1) ? 2 : 1);
+      const a = u16ToDom(root, i);
+      const b = u16ToDom(root, end);
+      const range = document.createRange();
+      range.setStart(a.node, a.offset);
+      range.setEnd(b.node, b.offset);
+      for (const r of range.getClientRects()) {
+        if (r.width > 0 && x >= r.left && x < r.right && y >= r.top && y < r.bottom) {
+          return { at: i, end: end, rect: r, node: b.node };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The text boundary (UTF-16) a handle dropped at (x, y) stands for. The caret the browser
+   * reports is ambiguous where directions meet (an Arabic quote in an English line): take the
+   * character under the pointer and the side of it the pointer is on, in its own direction. */
+  function boundaryAt(root, text, caret, x, y) {
+    let u16 = domToU16(root, caret.startContainer, caret.startOffset);
+    const para = caret.startContainer.parentElement && caret.startContainer.parentElement.closest(".para");
+    const hit =
+      charAt(root, text, u16 - 2, u16 + 2, x, y) ||
+      (para ? charAt(root, text, domToU16(root, para, 0), domToU16(root, para, para.childNodes.length), x, y) : null);
+    if (hit) {
+      const ch = text.slice(hit.at, hit.end);
+      const parent = hit.node.parentElement || root;
+      const rtl = RTL_CHAR.test(ch) || (!/\p{L}/u.test(ch) && getComputedStyle(parent).direction === "rtl");
+      const mid = (hit.rect.left + hit.rect.right) / 2;
+      return rtl === x > mid ? hit.at : hit.end;
+    }
+    if (u16 > 0 && u16 < text.length && isLow(text, u16)) u16--; // never inside a pair
+    return u16;
+  }
 
   document.addEventListener("mousedown", function (event) {
     const el = event.target.closest && event.target.closest(".reshape-handle");
@@ -400,8 +510,7 @@
       return mark ? placeHandles(mark) : hideHandles();
     }
     const text = root.textContent;
-    let u16 = domToU16(root, caret.startContainer, caret.startOffset);
-    if (u16 > 0 && u16 < text.length && isLow(text, u16)) u16--;  // never inside a pair
+    const u16 = boundaryAt(root, text, caret, event.clientX, event.clientY);
     const cp = u16ToCp(text, u16);
     const start = el.dataset.edge === "start" ? cp : Number(mark.dataset.start);
     const end = el.dataset.edge === "end" ? cp : Number(mark.dataset.end);
@@ -416,11 +525,51 @@
   let replaying = false;
   let lastStatus = 0;
 
+  let replayed = null; // the step the server reported for the call being replayed
+
   document.addEventListener("annotation-step", function (event) {
-    if (replaying) return;
+    if (replaying) {
+      replayed = event.detail;
+      return;
+    }
     undoStack.push(event.detail);
     redoStack.length = 0;
+    undoButtons();
   });
+
+  /** The toolbar's Undo and Redo buttons: disabled (greyed) when there is nothing to do. */
+  function undoButtons() {
+    const undo = document.getElementById("undo-btn");
+    const redo = document.getElementById("redo-btn");
+    if (undo) undo.disabled = !undoStack.length;
+    if (redo) redo.disabled = !redoStack.length;
+  }
+
+  /** Where the reviewer is: the page's and the sidebar's scroll, the focused element. */
+  function placeNow() {
+    const side = document.querySelector(".sidebar");
+    const active = document.activeElement;
+    return {
+      x: window.scrollX,
+      y: window.scrollY,
+      side: side ? side.scrollTop : 0,
+      focus: active && active.id && active !== document.body ? active.id : "",
+    };
+  }
+
+  /** After a replayed step: focus what it changed (else what had focus), scroll nowhere. */
+  function placeBack(place, step, back) {
+    let id = place.focus;
+    if (step.kind === "decision") {
+      const annotation = !back && step.decision === "accept" && replayed && replayed.annotation;
+      id = annotation ? "a-" + annotation : back ? "s-" + step.id : id;
+    } else if (document.getElementById("a-" + step.id)) id = "a-" + step.id;
+    const target = (id && document.getElementById(id)) || document.getElementById("ann-heading");
+    if (target && target !== document.activeElement) target.focus({ preventScroll: true });
+    const side = document.querySelector(".sidebar");
+    if (side) side.scrollTop = place.side;
+    window.scrollTo(place.x, place.y);
+  }
 
   document.addEventListener("htmx:afterRequest", function (event) {
     lastStatus = event.detail.xhr ? event.detail.xhr.status : 0;
@@ -445,8 +594,12 @@
         return ["reshape", Object.assign(v, { start: bounds[0], end: bounds[1] })];
       case "edit":
         return ["edit", Object.assign(v, bounds)];
-      case "decision":  // accept/reject: undo reopens the suggestion, redo decides again
-        return back ? ["undo", {}] : [step.decision, {}];
+      case "decision": // accept/reject: undo reopens the suggestion, redo decides again
+        if (step.decision !== "accept") return back ? ["undo", {}] : [step.decision, {}];
+        // An accept's annotation is checked (its version) and, redone, restored with its id.
+        return back
+          ? ["undo", { version: versionOf(step.annotation) }]
+          : ["restore", { annotation: step.annotation }];
     }
     return null;
   }
@@ -458,24 +611,46 @@
     return workspace.dataset.reshapeUrl.replace("/0/reshape/", "/" + step.id + "/" + action + "/");
   }
 
+  // Presses made while a step is replayed wait for it: one server call at a time, in order.
+  let replays = Promise.resolve();
   function replay(back) {
+    replays = replays.then(function () {
+      return replayOne(back);
+    });
+  }
+
+  function replayOne(back) {
     const from = back ? undoStack : redoStack;
     const to = back ? redoStack : undoStack;
     const step = from.pop();
+    undoButtons();
     if (!step) return info(back ? "Nothing to undo." : "Nothing to redo.");
     const call = callFor(step, back);
     const workspace = document.getElementById("workspace");
     if (!call || !workspace) return;
     const url = urlFor(step, call[0], workspace);
+    const place = placeNow();
     replaying = true;
-    htmx
+    replayed = null;
+    return htmx
       .ajax("POST", url, { source: workspace, swap: "none", values: call[1] })
       .then(function () {
         if (lastStatus === 200) to.push(step);
         else from.length = 0; // the page was out of date: the server's answer shows it now
+        // After the swaps have settled (htmx settles 20 ms after the swap).
+        return new Promise(function (resolve) {
+          setTimeout(resolve, 40);
+        });
+      })
+      .then(function () {
+        if (lastStatus === 200) placeBack(place, step, back);
+      })
+      .catch(function () {
+        from.length = 0;
       })
       .finally(function () {
         replaying = false;
+        undoButtons();
       });
   }
 
@@ -639,6 +814,15 @@
       if (first) focusSug(first);
       return;
     }
+    const annMark = t.closest("#doc-text mark.ann");
+    if (annMark && window.getSelection().isCollapsed) {
+      // A click on a highlight focuses it: its handles and Alt+Shift+arrows then reshape it.
+      const first = document.getElementById("a-" + annMark.dataset.a);
+      if (first) first.focus({ preventScroll: true });
+      return;
+    }
+    const undoBtn = t.closest("#undo-btn, #redo-btn");
+    if (undoBtn) return replay(undoBtn.id === "undo-btn");
     if (t.id === "show-shortcuts") document.getElementById("shortcuts-dialog").showModal();
   });
 
@@ -787,7 +971,8 @@
     matches = findRanges(event.target.value.trim());
     matchAt = -1;
     showMatches();
-    searchInfo(event.target.value.trim() ? matches.length + " matches" : "");
+    const found = matches.length === 1 ? "1 match" : matches.length + " matches";
+    searchInfo(event.target.value.trim() ? found : "");
   });
 
   document.addEventListener("keydown", function (event) {

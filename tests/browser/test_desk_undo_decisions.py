@@ -4,6 +4,7 @@
 
 from playwright.sync_api import expect
 
+from annotator.annotations.services import annotation_update
 from annotator.models import Annotation, Suggestion, SuggestionDecision
 from tests.browser.conftest import BROWSER
 from tests.factories import DocumentFactory, SuggestionFactory, UserFactory
@@ -52,3 +53,24 @@ def test_undo_and_redo_accept_and_reject(page, login, problems):
     # the accepted annotation's deletion is in its history
     assert Annotation.history.filter(history_type="-").count() == 1
     assert problems == []
+
+
+def test_undo_of_an_accept_changed_meanwhile_says_so_in_the_live_region(page, login, problems):
+    reviewer = UserFactory(username="rita", role="reviewer")
+    document = DocumentFactory(text=TEXT)
+    suggestion = SuggestionFactory(document=document, **span("denied the report"))
+    login(reviewer)
+    page.goto(f"/documents/{document.pk}/")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.locator("#doc-text mark.ann").first.wait_for()
+    accepted = Annotation.objects.get(suggestion=suggestion)
+    # the same reviewer, in another tab, adds a note
+    annotation_update(annotation=accepted, user=reviewer, version=1, note="checked")
+    page.keyboard.press("Control+z")
+    expect(page.locator("#flash[aria-live] .error")).to_contain_text(
+        "changed meanwhile (now version 2)"
+    )
+    assert Annotation.objects.filter(pk=accepted.pk).exists()
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "accepted"
+    assert [p for p in problems if "409" not in p] == []

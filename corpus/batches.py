@@ -134,19 +134,17 @@ def _collection_write(
     collection: Collection, records: list[Record], imported_by, result: BatchResult
 ) -> list[Document]:
     """Bulk-insert the records new to `collection`; returns the documents created."""
-    known_text = {
-        d.sha256: d
-        for d in Document.objects.filter(
-            collection=collection, sha256__in={r.sha256 for r in records}
-        ).defer("text")
-    }
+    # No ordering: ordered by id, SQLite walks the collection's index instead of the unique
+    # one (a scan of the whole collection per batch); the exclude repeats the condition of
+    # the external ids' partial index, so it can be used.
+    documents = Document.objects.filter(collection=collection).defer("text").order_by()
+    shas = {r.sha256 for r in records}
+    known_text = {d.sha256: d for d in documents.filter(sha256__in=shas)}
     external_ids = {r.fields["external_id"] for r in records if r.fields["external_id"]}
     known_ids = (
         {
             d.external_id: d
-            for d in Document.objects.filter(
-                collection=collection, external_id__in=external_ids
-            ).defer("text")
+            for d in documents.filter(external_id__in=external_ids).exclude(external_id="")
         }
         if external_ids
         else {}

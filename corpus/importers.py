@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import reset_queries, transaction
 from tqdm import tqdm
 
 from .batches import BatchInvalid, batch_write, records_check
@@ -175,11 +175,16 @@ def import_file(
                     line, fields = next(iter(exc.errors.items()))
                     message = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
                     raise ImportFileError(path, message, line, unit) from None
-                result = batch_write(records=records, imported_by=imported_by)
+                try:
+                    result = batch_write(records=records, imported_by=imported_by)
+                except ValidationError as exc:  # a revision refused: its text is another's
+                    raise ImportFileError(path, validation_message(exc)) from None
                 summary.created += len(result.created)
                 summary.duplicates += len(result.duplicates)
                 summary.revised += len(result.revised)
                 summary.document_ids.extend(d.pk for d in result.created)
+                # With DEBUG on, every statement (5 MB of text per batch) would stay logged.
+                reset_queries()
                 if progress is not None:
                     progress(stream.tell(), summary)
         except RecordError as exc:

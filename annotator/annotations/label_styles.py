@@ -1,8 +1,10 @@
 """The labels' stylesheet, generated from the Label rows: no label is named in CSS or JS.
 
 Each label's class `l-<slug>` sets custom properties (colour, a light background, the text
-colour readable on it); static/annotator/app.css uses only those properties. Served at
-/labels.css with an ETag, so a page load costs a 304 while no label changed.
+colour readable on it); static/annotator/app.css uses only those properties. Pages link it
+as /labels.css?v=<hash of the stylesheet> (`label_css_url`, a context processor): that URL
+changes whenever a label does, so it is cached for a year; without (or with an old) `v` it
+is served with an ETag and revalidated.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from annotator.models import Label
@@ -67,15 +71,46 @@ def label_css(labels: list[Label]) -> str:
     )
 
 
+YEAR = 365 * 24 * 3600
+
+
+def _version(css: str) -> str:
+    return hashlib.sha256(css.encode()).hexdigest()[:16]
+
+
+def label_css_version(labels: list[Label] | None = None) -> str:
+    """The current stylesheet's version: a hash of it (one query on the small label table,
+    none when the view already read the labels)."""
+    return _version(label_css(list(Label.objects.all()) if labels is None else labels))
+
+
+def label_css_context(request: HttpRequest) -> dict:
+    """`label_css_url` for base.html: versioned, read only when a page links it (after the
+    view, so the document page's own read of the labels, `request.label_rows`, is reused)."""
+    return {
+        "label_css_url": SimpleLazyObject(
+            lambda: (
+                f"{reverse('annotator-label-css')}"
+                f"?v={label_css_version(getattr(request, 'label_rows', None))}"
+            )
+        )
+    }
+
+
 @login_required
 @require_GET
 def label_stylesheet(request: HttpRequest) -> HttpResponse:
     css = label_css(list(Label.objects.all()))
-    etag = '"' + hashlib.sha256(css.encode()).hexdigest()[:20] + '"'
+    version = _version(css)
+    etag = f'"{version}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
+    if request.GET.get("v") == version:
+        # This URL names this stylesheet: a label change makes pages link a new one.
+        response["Cache-Control"] = f"private, max-age={YEAR}, immutable"
+    else:
+        response["Cache-Control"] = "private, no-cache"
     return response

@@ -66,8 +66,10 @@ def suggestion_rows(suggestions, *, by_id: dict) -> list[SuggestionRow]:
     ]
 
 
-def _labels() -> tuple[list, dict]:
+def _labels(request: HttpRequest | None = None) -> tuple[list, dict]:
     every_label = label_list_all()
+    if request is not None:
+        request.label_rows = every_label  # read again by the page's labels.css link
     return [label for label in every_label if not label.archived], {
         label.pk: label for label in every_label
     }
@@ -84,7 +86,7 @@ def workspace_context(
     """The #workspace context. The sidebar lists at most SIDEBAR_LIMIT rows of each kind
     unless `show_all` (thousands of rows make the page slow to parse; the text shows all)."""
     user = request.user
-    labels, by_id = _labels()
+    labels, by_id = _labels(request)
     annotations = annotation_rows(
         annotation_list(document=document, user=user), by_id=by_id, user=user, document=document
     )

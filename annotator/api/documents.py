@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from annotator.annotations.selectors import annotation_list, document_list_for_user
 from annotator.api.base import (
@@ -25,6 +26,7 @@ from annotator.api.base import (
     with_etag,
 )
 from annotator.api.filters import DocumentFilter
+from annotator.api.parsers import CSVParser, NDJSONParser
 from annotator.api.revisions import DocumentRevisionActions
 from annotator.api.serializers import (
     AnnotationSerializer,
@@ -70,6 +72,8 @@ class DocumentViewSet(
     ordering_fields = ["id", "title", "created_at", "published_at", "uncertainty"]
     ordering = ["id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    # A list of documents may also come as NDJSON or CSV (the formats import_documents reads).
+    parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, NDJSONParser, CSVParser]
 
     def get_queryset(self):
         documents = document_list_for_user(user=self.request.user)
@@ -140,6 +144,8 @@ class DocumentViewSet(
             errors = serializer.errors
             if many and isinstance(errors, list):
                 errors = {"documents": {i: e for i, e in enumerate(errors) if e}}
+            elif many and all(isinstance(key, int) for key in errors):
+                errors = {"documents": errors}  # DRF 3.16+: only the invalid items, by index
             raise ValidationError(errors)
         items = serializer.validated_data if many else [serializer.validated_data]
         try:

@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection
 from django.db.models import F, Func, QuerySet, TextField, Value
 
 from annotator.api.exports import RECORD_KEYS, ROW_FIELDS, iter_export_records, keyset_rows
+from annotator.api.exports import IsoUtc as _IsoUtc
 from annotator.models import Annotation
 
 
@@ -25,23 +26,6 @@ class _JsonBuildObject(Func):
         return super().as_sql(
             compiler, connection, function="json_object", template="%(function)s(%(expressions)s)"
         )
-
-
-class _IsoUtc(Func):
-    """A timestamp as Python's isoformat() writes it (microseconds only when not zero)."""
-
-    template = (
-        "to_char(%(expressions)s AT TIME ZONE 'UTC', CASE WHEN "
-        "mod(date_part('microseconds', %(expressions)s)::bigint, 1000000) = 0 "
-        'THEN \'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\' '
-        'ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\' END)'
-    )
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]", isoformat()'s digits.
-        template = "replace(%(expressions)s, ' ', 'T') || '+00:00'"
-        return super().as_sql(compiler, connection, template=template)
 
 
 class _JsonValue(Func):

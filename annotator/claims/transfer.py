@@ -110,6 +110,7 @@ def with_claims(records: Iterable[dict]) -> Iterator[dict]:
             yield record
 
 
+_NO_CLAIMS = ', "evidence": [], "verdict": null}'
 _ID = re.compile(r'^\{\s*"id"\s*:\s*(\d+)')
 
 
@@ -120,6 +121,9 @@ def with_claims_json(texts: Iterable[str]) -> Iterator[str]:
         ids = [int(_ID.match(text).group(1)) for text in chunk]
         evidence, verdicts = claims_for(ids)
         for annotation_id, text in zip(ids, chunk, strict=True):
+            if annotation_id not in evidence and annotation_id not in verdicts:
+                yield text.rstrip()[:-1] + _NO_CLAIMS  # most annotations: no json.dumps
+                continue
             extra = json.dumps(
                 {
                     "evidence": evidence.get(annotation_id, []),

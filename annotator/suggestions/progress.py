@@ -135,8 +135,8 @@ def suggestion_runs_recover() -> int:
     count = 0
     for run in SuggestionRun.objects.filter(status=RunStatus.RUNNING, finished_at__isnull=True):
         if run.document_ids:  # an import batch's run: its one task skips what is done
-            task(SUGGESTIONS_BATCH).apply_async(kwargs={"run_id": run.pk}, retry=False)
             count += len(run.document_ids) - run.done.count()
+            task(SUGGESTIONS_BATCH).apply_async(kwargs={"run_id": run.pk}, retry=False)
         elif run.collection_id is not None:
             count += suggestion_run_fan_out(run_id=run.pk)
         elif run.document_id is not None and not document_done(run.pk, run.document_id):

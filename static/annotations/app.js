@@ -338,7 +338,10 @@
         setTimeout(function () {
           reshapeBusy = false;
           const fresh = document.getElementById("a-" + id);
-          if (fresh) fresh.focus({ preventScroll: true });
+          // Back to the highlight, unless the reviewer has moved on meanwhile (e.g. to search).
+          const active = document.activeElement;
+          const lost = !active || active === document.body || active === fresh;
+          if (fresh && lost) fresh.focus({ preventScroll: true });
           const next = reshapeQueue.shift();
           if (fresh && next) reshape(fresh, next[0], next[1]);
           else reshapeQueue.length = 0;

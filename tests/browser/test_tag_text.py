@@ -1,10 +1,6 @@
 """Journey: log in, open a document from the queue, select phrases with the mouse, tag them
 with the keyboard (also after an emoji, and overlapping), reload and find them saved."""
 
-import os
-import shutil
-from pathlib import Path
-
 from playwright.sync_api import expect
 
 from annotator.models import Annotation
@@ -68,11 +64,7 @@ def test_tag_with_mouse_and_keyboard(page, login, problems):
         ("disputed", ARTICLE[: ARTICLE.index("\n")], 0, ARTICLE.index("\n")),
         ("propaganda", "dawn, according", ARTICLE.index("dawn"), ARTICLE.index("dawn") + 15),
     }
-    shot = screenshot(page, "document")
-    if os.environ.get("UPDATE_README_SCREENSHOT"):
-        docs = Path(__file__).resolve().parents[2] / "static" / "docs"
-        docs.mkdir(exist_ok=True)
-        shutil.copyfile(shot, docs / "screenshot.png")
+    screenshot(page, "document")  # the README's picture: tests/browser/test_readme_screenshot.py
     assert problems == []
 
 

@@ -1,5 +1,6 @@
 """Labels as data: validated in the admin, styled from the rows, archived instead of deleted."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,29 @@ def test_stylesheet_is_generated_from_the_labels(client, reviewer):
     Label.objects.filter(slug="satire").update(colour="#000000")
     changed = client.get(reverse("annotator-label-css"), HTTP_IF_NONE_MATCH=response["ETag"])
     assert changed.status_code == 200 and "--c: rgb(0, 0, 0)" in changed.content.decode()
+
+
+def test_pages_link_a_versioned_stylesheet_cached_long(client, reviewer):
+    document = DocumentFactory(text="A satirical take on the news.")
+    client.force_login(reviewer)
+
+    def linked() -> str:
+        html = client.get(reverse("annotator-document", args=[document.pk])).content.decode()
+        found = re.search(r'href="(/labels\.css\?v=[0-9a-f]{16})"', html)
+        assert found, "the page links no versioned labels.css"
+        return found.group(1)
+
+    url = linked()
+    assert linked() == url  # stable while no label changes
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, max-age=31536000, immutable"
+    Label.objects.create(**SATIRE)
+    new_url = linked()
+    assert new_url != url and ".l-satire" in client.get(new_url).content.decode()
+    # an old version (or none) is revalidated, never cached for long
+    assert client.get(url)["Cache-Control"] == "private, no-cache"
+    assert client.get(reverse("annotator-label-css"))["Cache-Control"] == "private, no-cache"
 
 
 def test_stylesheet_needs_a_login(client):
@@ -187,3 +211,20 @@ def test_archived_label_stays_when_an_old_annotation_is_edited(reviewer):
     other = DocumentFactory(text="Glorious heroes.")
     with pytest.raises(Exception, match="archived"):
         annotation_create(document=other, created_by=reviewer, start=0, end=8, label="propaganda")
+
+
+def test_versioned_link_costs_the_document_page_no_query(
+    client, reviewer, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    document = DocumentFactory(text="A satirical take on the news.")
+    client.force_login(reviewer)
+    url = reverse("annotator-document", args=[document.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(url).content.decode()
+    assert "/labels.css?v=" in html
+    label_reads = [q["sql"] for q in page.captured_queries if 'FROM "annotator_label"' in q["sql"]]
+    assert len(label_reads) == 1, label_reads

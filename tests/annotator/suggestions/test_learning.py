@@ -73,6 +73,7 @@ def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_the
     shortest, longest = model["lengths"]["slogan"]
     assert shortest <= len("our land forever") and (longest is None or longest >= 16)
     assert model["thresholds"]["slogan"] in spantraining.GRID
+    assert model["rules"] is True  # trained with the rule suggesters' spans as attributes
     found = spanmodel.Tagger(model).spans(NEW_TEXT)
     assert [NEW_TEXT[s:e] for s, e, *_ in found] == ["our land forever"]
     model["lengths"]["slogan"] = [3, 10]  # a label whose spans are shorter: dropped
@@ -268,3 +269,13 @@ def test_leads_train_on_a_collection_through_the_api(
         (1, "trained", "archive")
     ]
     assert models[0]["promoted"] and models[0]["metrics"]["learned"]["slogan"]["f1"] > 0.9
+
+
+def test_rule_spans_become_attributes_of_the_tokens_they_cover():
+    text = "Officials said the bridge was closed. Nothing else happened here today."
+    toks = spanmodel.tokens(text, 0, len(text))
+    marks = spanmodel.rule_marks(toks, spanmodel.rule_spans(text))
+    words = [text[s:e] for s, e in toks]
+    assert "rBsourced" in marks[words.index("Officials")]
+    assert "rEsourced" in marks[words.index("closed")]
+    assert all(not m for m in marks[words.index("Nothing") :])

@@ -12,6 +12,7 @@ from celery import Task
 
 SUGGESTIONS_CREATE = "annotator.tasks.suggestions_create"
 SUGGESTIONS_RUN = "annotator.tasks.suggestions_run"
+SUGGESTIONS_BATCH = "annotator.tasks.suggestions_batch"
 SUGGESTIONS_TRAIN = "annotator.tasks.suggestions_train"
 AGREEMENT_REPORT_REFRESH = "annotator.review_tasks.agreement_report_refresh"
 EVENTS_DISPATCH = "annotator.events.dispatch"

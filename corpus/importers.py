@@ -1,35 +1,49 @@
-"""Reading document files (.txt, .jsonl, .json, .csv) into dicts of document fields.
+"""Importing document files (.txt, .jsonl, .json, .csv): read as a stream (corpus.readers),
+checked and written in batches through the one write path (corpus.batches).
 
-Each reader yields (line_number, fields) and raises ImportFileError naming the line.
+Errors are ImportFileError naming the file and the line (or record of a .json list).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import reset_queries, transaction
 from tqdm import tqdm
 
+from .batches import BatchInvalid, batch_write, records_check
 from .models import Collection
-from .services import document_create
-from .signals import documents_created
+from .readers import POSITION, READERS, RecordError
 
 SUFFIXES = {".txt", ".jsonl", ".json", ".csv"}
 SIDECAR_SUFFIX = ".meta.json"
+BATCH_SIZE = 1000
 
 
 class ImportFileError(Exception):
-    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
-        self.path, self.line = path, line
-        where = f"{path}:{line}" if line else str(path)
+    def __init__(
+        self, path: Path, message: str, line: int | None = None, unit: str = "line"
+    ) -> None:
+        self.path, self.line, self.unit = path, line, unit
+        self.message = message
+        where = str(path)
+        if line and unit == "line":
+            where = f"{path}:{line}"
+        elif line:
+            where = f"{path}: {unit} {line}"
         super().__init__(f"{where}: {message}")
+
+    @property
+    def where(self) -> str:
+        """'line 3: ' (or 'record 3: '), or nothing when the whole file is at fault."""
+        return f"{self.unit} {self.line}: " if self.line else ""
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -52,8 +66,8 @@ def read_utf8(path: Path) -> str:
         ) from None
 
 
-def read_txt(path: Path, text: str, title: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
-    fields: dict[str, Any] = {"text": text}
+def read_txt(path: Path, title: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    fields: dict[str, Any] = {"text": read_utf8(path)}
     sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
     if sidecar.exists():
         try:
@@ -69,66 +83,28 @@ def read_txt(path: Path, text: str, title: str | None) -> Iterator[tuple[int, di
     yield 1, fields
 
 
-def read_jsonl(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ImportFileError(
-                path, f"invalid JSON: {exc.msg} (column {exc.colno})", number
-            ) from None
-        if not isinstance(record, dict):
-            raise ImportFileError(path, "each line must be a JSON object", number)
-        yield number, record
-
-
-def read_json(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
-    records = data if isinstance(data, list) else [data]
-    for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            raise ImportFileError(path, f"record {number} is not a JSON object")
-        yield number, record
-
-
-def read_csv(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "text" not in reader.fieldnames:
-        raise ImportFileError(path, "the CSV header must have a 'text' column", 1)
-    try:
-        for record in reader:
-            if None in record:
-                raise ImportFileError(path, "more values than header columns", reader.line_num)
-            metadata = record.get("metadata")
-            if metadata:
-                try:
-                    record["metadata"] = json.loads(metadata)
-                except json.JSONDecodeError:
-                    raise ImportFileError(path, "metadata is not JSON", reader.line_num) from None
-            yield reader.line_num, {k: v for k, v in record.items() if v != "" or k == "text"}
-    except csv.Error as exc:
-        raise ImportFileError(path, f"CSV error: {exc}", reader.line_num) from None
-
-
-def records_in(path: Path, title: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    text = read_utf8(path)
+def _records(path: Path, stream: IO[bytes], title: str | None):
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        return read_txt(path, text, title)
-    if suffix == ".jsonl":
-        return read_jsonl(path, text)
-    if suffix == ".json":
-        return read_json(path, text)
-    if suffix == ".csv":
-        return read_csv(path, text)
+        return read_txt(path, title)
+    if suffix in READERS:
+        return READERS[suffix](stream)
     raise ImportFileError(
         path, f"unsupported file type {suffix!r} (use .txt, .jsonl, .json or .csv)"
     )
+
+
+def records_in(path: Path, title: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every record of a file, read as a stream."""
+    with path.open("rb") as stream:
+        try:
+            yield from _records(path, stream, title)
+        except RecordError as exc:
+            raise ImportFileError(path, exc.message, exc.position, _unit(path)) from None
+
+
+def _unit(path: Path) -> str:
+    return POSITION.get(path.suffix.lower(), "line")
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -158,34 +134,64 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
 
+    def add(self, other: ImportSummary) -> None:
+        self.created += other.created
+        self.duplicates += other.duplicates
+        self.revised += other.revised
+        self.document_ids.extend(other.document_ids)
+
+
+def _chunks(records: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
 
 def import_file(
-    *, path: Path, collection: Collection, imported_by=None, title: str | None = None
+    *,
+    path: Path,
+    collection: Collection,
+    imported_by=None,
+    title: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    atomic: bool = True,
+    progress: Callable[[int, ImportSummary], None] | None = None,
 ) -> ImportSummary:
-    """Import one file in one transaction: all its documents, or none of them."""
+    """Import one file in batches of `batch_size` records, each checked before it is written.
+
+    atomic: the whole file in one transaction, all its documents or none (the leads' upload);
+    otherwise each batch commits on its own and an error stops at its batch, so running the
+    import again skips what was written (import_documents). `progress(bytes_read, summary)` is
+    called after each batch.
+    """
     summary = ImportSummary()
-    with transaction.atomic():
-        for line, record in records_in(path, title=title):
-            try:
-                with transaction.atomic():
-                    result = document_create(
-                        collection=collection, imported_by=imported_by, **record
-                    )
-            except ValidationError as exc:
-                raise ImportFileError(path, validation_message(exc), line) from None
-            except TypeError as exc:
-                raise ImportFileError(path, str(exc), line) from None
-            if result.created:
-                summary.created += 1
-                summary.document_ids.append(result.document.pk)
-            elif result.revised:
-                summary.revised += 1
-            else:
-                summary.duplicates += 1
-        if summary.document_ids:
-            documents_created.send(
-                sender=Collection, document_ids=summary.document_ids, collection=collection
-            )
+    unit = _unit(path)
+    with path.open("rb") as stream, transaction.atomic() if atomic else nullcontext():
+        try:
+            for chunk in _chunks(_records(path, stream, title), batch_size):
+                try:
+                    records = records_check(chunk, collection=collection.slug)
+                except BatchInvalid as exc:
+                    line, fields = next(iter(exc.errors.items()))
+                    message = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+                    raise ImportFileError(path, message, line, unit) from None
+                try:
+                    result = batch_write(records=records, imported_by=imported_by)
+                except ValidationError as exc:  # a revision refused: its text is another's
+                    raise ImportFileError(path, validation_message(exc)) from None
+                summary.created += len(result.created)
+                summary.duplicates += len(result.duplicates)
+                summary.revised += len(result.revised)
+                summary.document_ids.extend(d.pk for d in result.created)
+                # With DEBUG on, every statement (5 MB of text per batch) would stay logged.
+                reset_queries()
+                if progress is not None:
+                    progress(stream.tell(), summary)
+        except RecordError as exc:
+            raise ImportFileError(path, exc.message, exc.position, unit) from None
+        except ImportFileError as exc:
+            exc.summary = None if atomic else summary  # what the committed batches wrote
+            raise
     return summary
 
 
@@ -196,19 +202,44 @@ def import_paths(
     imported_by=None,
     title: str | None = None,
     progress: bool = True,
+    batch_size: int = BATCH_SIZE,
+    atomic: bool = True,
 ) -> ImportSummary:
+    """Import files and directories; a file that fails is counted and named in `errors`
+    (with atomic=False, the batches written before its error stay)."""
     total = ImportSummary()
-    for path in tqdm(expand_paths(paths), unit="file", disable=not progress or None):
-        try:
-            summary = import_file(
-                path=path, collection=collection, imported_by=imported_by, title=title
-            )
-        except ImportFileError as exc:
-            total.failed += 1
-            total.errors.append(str(exc))
-            continue
-        total.created += summary.created
-        total.duplicates += summary.duplicates
-        total.revised += summary.revised
-        total.document_ids.extend(summary.document_ids)
+    files = expand_paths(paths)
+    size = sum(p.stat().st_size for p in files)
+    bar = tqdm(total=size, unit="B", unit_scale=True, disable=not progress or None)
+    with bar:
+        for path in files:
+            done = bar.n
+
+            def advance(position: int, summary: ImportSummary, done: int = done) -> None:
+                bar.update(done + position - bar.n)
+                bar.set_postfix(
+                    created=total.created + summary.created,
+                    duplicates=total.duplicates + summary.duplicates,
+                    refresh=False,
+                )
+
+            try:
+                summary = import_file(
+                    path=path,
+                    collection=collection,
+                    imported_by=imported_by,
+                    title=title,
+                    batch_size=batch_size,
+                    atomic=atomic,
+                    progress=advance,
+                )
+            except ImportFileError as exc:
+                total.failed += 1
+                total.errors.append(str(exc))
+                if getattr(exc, "summary", None) is not None:
+                    total.add(exc.summary)
+                continue
+            finally:
+                bar.update(done + path.stat().st_size - bar.n)
+            total.add(summary)
     return total

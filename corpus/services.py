@@ -125,9 +125,12 @@ def document_create(*, collection: Collection, imported_by=None, **fields: Any) 
     """Create a document, or return the existing one with the same text in the collection."""
     cleaned = document_clean_fields(fields)
     if cleaned["external_id"]:
-        known = Document.objects.filter(
-            collection=collection, external_id=cleaned["external_id"]
-        ).first()
+        # the exclude repeats the unique index's condition, so SQLite uses that index
+        known = (
+            Document.objects.filter(collection=collection, external_id=cleaned["external_id"])
+            .exclude(external_id="")
+            .first()
+        )
         if known is not None:
             return _document_reimport(document=known, cleaned=cleaned, by=imported_by)
     existing = Document.objects.filter(

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from annotator.annotations.selectors import annotation_list, document_list_for_user
 from annotator.api.base import (
@@ -25,6 +26,7 @@ from annotator.api.base import (
     with_etag,
 )
 from annotator.api.filters import DocumentFilter
+from annotator.api.parsers import CSVParser, NDJSONParser
 from annotator.api.revisions import DocumentRevisionActions
 from annotator.api.serializers import (
     AnnotationSerializer,
@@ -41,9 +43,9 @@ from annotator.suggestions.selectors import (
     documents_by_uncertainty,
     suggestion_pending_list_for_user,
 )
-from corpus.models import Collection, Document, RevisionSource
-from corpus.services import collection_get_or_create, document_create, document_update
-from corpus.signals import documents_created
+from corpus.batches import BatchInvalid, batch_write, records_check
+from corpus.models import Document, RevisionSource
+from corpus.services import document_update
 
 # Documents
 
@@ -70,6 +72,8 @@ class DocumentViewSet(
     ordering_fields = ["id", "title", "created_at", "published_at", "uncertainty"]
     ordering = ["id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    # A list of documents may also come as NDJSON or CSV (the formats import_documents reads).
+    parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, NDJSONParser, CSVParser]
 
     def get_queryset(self):
         documents = document_list_for_user(user=self.request.user)
@@ -136,33 +140,32 @@ class DocumentViewSet(
     def create(self, request: Request) -> Response:
         many = isinstance(request.data, list)
         serializer = DocumentInputSerializer(data=request.data, many=many)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            errors = serializer.errors
+            if many and isinstance(errors, list):
+                errors = {"documents": {i: e for i, e in enumerate(errors) if e}}
+            elif many and all(isinstance(key, int) for key in errors):
+                errors = {"documents": errors}  # DRF 3.16+: only the invalid items, by index
+            raise ValidationError(errors)
         items = serializer.validated_data if many else [serializer.validated_data]
-        created, duplicates, errors = [], [], {}
-        with transaction.atomic():
-            for index, item in enumerate(items):
-                fields = dict(item)
-                slug = fields.pop("collection")
-                try:
-                    collection = collection_get_or_create(slug=slug)
-                    result = document_create(
-                        collection=collection, imported_by=request.user, **fields
-                    )
-                except DjangoValidationError as exc:
-                    errors[index] = validation_detail(exc)
-                    continue
-                (created if result.created else duplicates).append(result.document)
-            if errors:
-                transaction.set_rollback(True)
-            else:
-                _documents_created(created)
-        if errors:
-            detail = errors[0] if not many else {"documents": errors}
+        try:
+            records = records_check(enumerate(items))
+        except BatchInvalid as exc:
+            detail = {"documents": exc.errors} if many else exc.errors[0]
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            result = batch_write(records=records, imported_by=request.user)
+        except DjangoValidationError as exc:  # a revision refused (its external id is taken)
+            raise ValidationError(validation_detail(exc)) from None
         if not many:
-            return _one_document_response(request, (created or duplicates)[0], bool(created))
-        data = DocumentCreateResultSerializer({"created": created, "duplicates": duplicates}).data
-        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            document = (result.created or result.duplicates or result.revised)[0]
+            return _one_document_response(request, document, bool(result.created))
+        data = DocumentCreateResultSerializer(
+            {"created": result.created, "duplicates": result.duplicates + result.revised}
+        ).data
+        return Response(
+            data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
 
     @extend_schema(
         request=DocumentUpdateSerializer,
@@ -241,16 +244,3 @@ def _includes(request: Request) -> set[str]:
             {"include": f"Unknown {', '.join(unknown)}; use {' and/or '.join(INCLUDES)}."}
         )
     return names
-
-
-def _documents_created(documents: list) -> None:
-    """Tell listeners (suggestions) about new documents, as the file import does."""
-    by_collection: dict = {}
-    for document in documents:
-        by_collection.setdefault(document.collection_id, []).append(document)
-    for items in by_collection.values():
-        documents_created.send(
-            sender=Collection,
-            document_ids=[d.pk for d in items],
-            collection=items[0].collection,
-        )

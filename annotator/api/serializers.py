@@ -5,8 +5,11 @@ Domain rules (offsets, quotes, labels, URLs, frozen text) live in the services t
 
 from __future__ import annotations
 
+import re
+
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from annotator.models import (
     Annotation,
@@ -62,6 +65,31 @@ class DocumentSerializer(DocumentListSerializer):
         fields = [*DOCUMENT_LIST_FIELDS, "text"]
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class FastSurrogateCheck(ProhibitSurrogateCharactersValidator):
+    """DRF's check walks the text character by character in Python (0.3 s for 1,000 texts of
+    5,000 characters); one regular expression search does it in C."""
+
+    def __call__(self, value) -> None:
+        found = SURROGATE.search(str(value))
+        if found:
+            message = self.message.format(code_point=ord(found.group()))
+            raise serializers.ValidationError(message, code=self.code)
+
+
+class TextField(serializers.CharField):
+    """A CharField whose surrogate check is FastSurrogateCheck (documents' texts are long)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            FastSurrogateCheck() if type(v) is ProhibitSurrogateCharactersValidator else v
+            for v in self.validators
+        ]
+
+
 class _DocumentMetadataFields(serializers.Serializer):
     """Fields a document's creation and update share."""
 
@@ -81,12 +109,12 @@ class DocumentInputSerializer(_DocumentMetadataFields):
         max_length=100, required=False, default="default", help_text="Collection slug."
     )
     title = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    text = serializers.CharField(trim_whitespace=False)
+    text = TextField(trim_whitespace=False)
 
 
 class DocumentUpdateSerializer(_DocumentMetadataFields):
     title = serializers.CharField(max_length=500, required=False)
-    text = serializers.CharField(trim_whitespace=False, required=False)
+    text = TextField(trim_whitespace=False, required=False)
     revision = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -96,7 +124,7 @@ class DocumentUpdateSerializer(_DocumentMetadataFields):
 
 
 class DocumentReplaceSerializer(DocumentUpdateSerializer):
-    text = serializers.CharField(trim_whitespace=False)
+    text = TextField(trim_whitespace=False)
 
 
 class DocumentCreateResultSerializer(serializers.Serializer):
@@ -241,6 +269,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "rationale",
             "suggester",
             "suggester_version",
+            "contributions",
             "status",
             "decided_by",
             "decided_at",

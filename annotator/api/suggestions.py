@@ -81,7 +81,15 @@ class SuggestionBulkMixin:
             undone = bulk_undo(bulk=bulk, user=request.user)
         except DjangoValidationError as exc:
             raise Conflict(" ".join(exc.messages)) from None
-        return Response({**_bulk_data(bulk), "undone": undone})
+        return Response(
+            {
+                **_bulk_data(bulk),
+                "undone": undone.undone,
+                # Annotations kept (with their decisions): edited, or given evidence or a
+                # verdict since the bulk decision.
+                "kept_annotations": undone.kept,
+            }
+        )
 
 
 def _bulk_data(bulk: SuggestionBulkDecision) -> dict:

@@ -32,6 +32,11 @@ class SuggestionRun(models.Model):
     )
     suggester = models.CharField(max_length=100, blank=True, help_text="Empty means all.")
     version = models.CharField(max_length=50, blank=True)
+    document_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="An import batch's run: these documents of the collection, not all of them.",
+    )
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     documents_total = models.PositiveIntegerField(default=0)
     documents_done = models.PositiveIntegerField(default=0)
@@ -87,6 +92,12 @@ class Suggestion(models.Model):
     rationale = models.TextField(blank=True)
     suggester = models.CharField(max_length=100)
     suggester_version = models.CharField(max_length=50)
+    contributions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per suggester proposing this span and label: its score, rationale and "
+        "version (score, rationale, suggester are derived from them).",
+    )
     status = models.CharField(
         max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
     )

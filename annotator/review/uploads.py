@@ -2,9 +2,10 @@
 
 static/review/upload.js sends one file per request (so each file gets its own progress bar)
 and asks for JSON; without JavaScript the form posts every file at once and the answer is a
-redirect with one message per file. Reading and saving is corpus.importers.import_file: one
-transaction per file, so a file with a bad line adds nothing and the answer names the line.
-Suggestions are queued by the import's documents_created signal.
+redirect with one message per file. Reading and saving is corpus.importers.import_file (the
+one write path, corpus.batches: checked, then written in bulk): one transaction per file, so a
+file with a bad line adds nothing and the answer names the line (or the record of a .json list).
+Suggestions are queued by the import's documents_created signal, one run per batch.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ class FileOutcome:
     revised: int = 0
     line: int | None = None
     error: str = ""
+    where: str = ""
 
     def message(self) -> str:
         if not self.ok:
-            where = f"line {self.line}: " if self.line else ""
+            where = self.where
             return f"{self.file}: {where}{self.error} Nothing was imported from this file."
         queued = ""
         if self.created and settings.SUGGEST_ON_IMPORT:
@@ -65,9 +67,9 @@ def file_upload(*, upload: UploadedFile, collection: Collection, user) -> FileOu
         try:
             summary = import_file(path=path, collection=collection, imported_by=user)
         except ImportFileError as exc:
-            # the importer's message starts with the temporary path; the lead knows the name
-            reason = str(exc).split(": ", 1)[-1]
-            return FileOutcome(file=name, ok=False, line=exc.line, error=reason + ".")
+            return FileOutcome(
+                file=name, ok=False, line=exc.line, where=exc.where, error=exc.message + "."
+            )
     return FileOutcome(
         file=name,
         ok=True,

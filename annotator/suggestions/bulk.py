@@ -7,6 +7,8 @@ annotations are created with their history rows, and the same events as single d
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -14,18 +16,20 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from annotator.annotations.selectors import document_list_for_user
-from annotator.annotations.services import annotation_delete, label_for_new_work
+from annotator.annotations.services import FINAL_MESSAGE, label_for_new_work
 from annotator.events.services import EventType, annotation_payload, record_events
 from annotator.models import (
     Annotation,
     Assignment,
     Event,
+    Evidence,
     Label,
     Origin,
     Suggestion,
     SuggestionBulkDecision,
     SuggestionDecision,
     SuggestionStatus,
+    Verdict,
 )
 from annotator.permissions import is_lead
 from annotator.suggestions.receivers import queue_retrain_if_due
@@ -227,26 +231,90 @@ def _annotations_create(suggestions: list[Suggestion], *, user, label: Label) ->
     return made
 
 
+@dataclass
+class BulkUndo:
+    undone: int  # decisions taken back (their suggestions open again)
+    kept: list[int] = field(default_factory=list)  # annotations kept, with their decisions
+
+
 @transaction.atomic
-def bulk_undo(*, bulk: SuggestionBulkDecision, user) -> int:
-    """Take back a bulk decision: its decisions are removed, its suggestions open again, and
-    the annotations it made are deleted (with history and events), unless edited since.
-    Returns how many decisions were undone."""
+def bulk_undo(*, bulk: SuggestionBulkDecision, user) -> BulkUndo:
+    """Take back a bulk decision in a constant number of queries: its decisions are removed,
+    its suggestions open again, and the annotations it made are deleted (with history rows and
+    events). An annotation edited since, or that gained evidence or a verdict, is kept with
+    the decision that made it (`kept`: their ids)."""
     current = SuggestionBulkDecision.objects.select_for_update().get(pk=bulk.pk)
     if current.reviewer_id != user.pk:
         raise PermissionDenied("Only the reviewer who made a bulk decision can undo it.")
     if current.undone_at is not None:
         raise ValidationError("This bulk decision was already undone.")
-    decisions = list(current.decisions.select_related("annotation__label", "annotation__document"))
-    for decision in decisions:
-        annotation = decision.annotation
-        if annotation is not None and annotation.version == 1:
-            annotation_delete(annotation=annotation, user=user)
-    suggestion_ids = [d.suggestion_id for d in decisions]
-    SuggestionDecision.objects.filter(pk__in=[d.pk for d in decisions]).delete()
-    Suggestion.objects.filter(pk__in=suggestion_ids, decided_by=user).update(
+    decisions = list(current.decisions.values_list("pk", "suggestion_id", "annotation_id"))
+    made = [annotation_id for _, _, annotation_id in decisions if annotation_id is not None]
+    annotations = list(
+        Annotation.objects.select_for_update(of=("self",))
+        .filter(pk__in=made)
+        .annotate(
+            has_evidence=Exists(Evidence.objects.filter(annotation=OuterRef("pk"))),
+            has_verdict=Exists(Verdict.objects.filter(annotation=OuterRef("pk"))),
+        )
+        .select_related("label", "document__collection")
+    )
+    _work_open_check(annotations, user=user)
+    kept = sorted(a.pk for a in annotations if a.version != 1 or a.has_evidence or a.has_verdict)
+    removed = [a for a in annotations if a.pk not in set(kept)]
+    _annotations_delete(removed, user=user)
+    undone = [(pk, suggestion_id) for pk, suggestion_id, a in decisions if a not in set(kept)]
+    SuggestionDecision.objects.filter(pk__in=[pk for pk, _ in undone]).delete()
+    Suggestion.objects.filter(pk__in=[s for _, s in undone], decided_by=user).update(
         status=SuggestionStatus.PENDING, decided_by=None, decided_at=None
     )
     current.undone_at = timezone.now()
     current.save(update_fields=["undone_at"])
-    return len(decisions)
+    return BulkUndo(undone=len(undone), kept=kept)
+
+
+def _work_open_check(annotations: list[Annotation], *, user) -> None:
+    """As annotation_delete checks per annotation: blind-review work marked done is final."""
+    blind = {a.document_id for a in annotations if a.document.collection.blind_review}
+    if blind and not is_lead(user):
+        final = Assignment.objects.filter(document_id__in=blind, reviewer=user, status="done")
+        if final.exists():
+            raise ValidationError(FINAL_MESSAGE, code="final")
+
+
+def _annotations_delete(annotations: list[Annotation], *, user) -> None:
+    """Delete the annotations with a history row and an event each, in a few queries (a
+    queryset delete would write their history one row at a time). Evidence and verdicts are
+    not among them; the decisions pointing at them lose the link, as on_delete says."""
+    if not annotations:
+        return
+    now = timezone.now()
+    history = Annotation.history.model
+    history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=user,
+                history_change_reason="deleted",
+                history_type="-",
+                **{f.attname: getattr(a, f.attname) for f in history.tracked_fields},
+            )
+            for a in annotations
+        ],
+        batch_size=1000,
+    )
+    record_events(
+        _event(
+            EventType.ANNOTATION_DELETED,
+            document_id=a.document_id,
+            collection_id=a.document.collection_id,
+            user=user,
+            payload=annotation_payload(a),
+        )
+        for a in annotations
+    )
+    ids = [a.pk for a in annotations]
+    SuggestionDecision.objects.filter(annotation_id__in=ids).update(annotation=None)
+    # No cascade is left to follow (checked above) and the history row is written: a raw
+    # delete, so no per-row post_delete signal writes history one query at a time.
+    Annotation.objects.filter(pk__in=ids)._raw_delete(Annotation.objects.db)

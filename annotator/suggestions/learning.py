@@ -28,7 +28,12 @@ from annotator.models import (
     Suggestion,
     SuggestionStatus,
 )
-from annotator.suggestions.suggesters import RULE_SUGGESTERS, spanmodel, suggester_get
+from annotator.suggestions.suggesters import (
+    RULE_SUGGESTERS,
+    spanmodel,
+    spantraining,
+    suggester_get,
+)
 from annotator.suggestions.suggesters.base import segmentation
 from annotator.suggestions.suggesters.evaluation import evaluate
 from corpus.models import Collection, Document
@@ -200,8 +205,7 @@ def suggester_train(
     row = _reserve_version(collection)
     try:
         started = time.monotonic()
-        thresholds = spanmodel.calibrate(train_set)
-        model = spanmodel.train(train_set, thresholds=thresholds)
+        model = spantraining.train(train_set)
         seconds = round(time.monotonic() - started, 1)
         if not model["labels"]:
             raise TooLittleData("Too little data to train: no span of any label.")
@@ -218,6 +222,7 @@ def suggester_train(
         training_documents=len(train_set),
         training_seconds=seconds,
         thresholds=model["thresholds"],
+        lengths=model["lengths"],
         beats_rules=beats,
         **{"promoted_because" if beats or force else "not_promoted_because": verdict},
     )

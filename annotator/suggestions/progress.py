@@ -15,7 +15,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from annotator.enqueue import SUGGESTIONS_CREATE, task
+from annotator.enqueue import SUGGESTIONS_BATCH, SUGGESTIONS_CREATE, task
 from annotator.events.services import run_finished_event
 from annotator.models import RunStatus, SuggestionRun, SuggestionRunDocument
 from corpus.models import Document
@@ -106,11 +106,10 @@ def suggestion_run_fan_out(*, run_id: int, chunk_size: int = 500) -> int:
     if run is None or run.collection_id is None:
         return 0
     run_started(run_id)
-    ids = list(
-        Document.objects.filter(collection_id=run.collection_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    documents = Document.objects.filter(collection_id=run.collection_id)
+    if run.document_ids:  # an import batch's run covers its documents only
+        documents = documents.filter(pk__in=run.document_ids)
+    ids = list(documents.order_by("id").values_list("id", flat=True))
     done = set(run.done.values_list("document_id", flat=True))
     pending = [doc_id for doc_id in ids if doc_id not in done]
     # The collection may have changed since the run was created.
@@ -135,7 +134,10 @@ def suggestion_runs_recover() -> int:
     """
     count = 0
     for run in SuggestionRun.objects.filter(status=RunStatus.RUNNING, finished_at__isnull=True):
-        if run.collection_id is not None:
+        if run.document_ids:  # an import batch's run: its one task skips what is done
+            count += len(run.document_ids) - run.done.count()
+            task(SUGGESTIONS_BATCH).apply_async(kwargs={"run_id": run.pk}, retry=False)
+        elif run.collection_id is not None:
             count += suggestion_run_fan_out(run_id=run.pk)
         elif run.document_id is not None and not document_done(run.pk, run.document_id):
             kwargs = {

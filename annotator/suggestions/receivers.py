@@ -14,23 +14,23 @@ logger = logging.getLogger(__name__)
 
 
 def queue_suggestions_for_import(sender, document_ids: list[int], collection, **kwargs) -> None:
-    """Sent inside the import's transaction: queue after it commits, one run per document."""
+    """Sent inside the import's transaction, once per collection and batch: one run for the
+    batch, queued after it commits."""
     if not settings.SUGGEST_ON_IMPORT or not document_ids:
         return
-    transaction.on_commit(lambda: _start_runs(list(document_ids)))
+    ids = list(document_ids)
+    transaction.on_commit(lambda: _start_run(ids, collection))
 
 
-def _start_runs(document_ids: list[int]) -> None:
-    from annotator.suggestions.runs import SuggestionsUnavailable, suggestion_run_start
-    from corpus.models import Document
+def _start_run(document_ids: list[int], collection) -> None:
+    from annotator.suggestions.import_runs import suggestion_batch_start
+    from annotator.suggestions.runs import SuggestionsUnavailable
 
-    for document in Document.objects.filter(pk__in=document_ids):
-        try:
-            suggestion_run_start(document=document)
-        except SuggestionsUnavailable as exc:
-            # Importing must not fail because the broker is down; the run shows the error.
-            logger.warning("No suggestions for imported documents: %s", exc)
-            return
+    try:
+        suggestion_batch_start(document_ids=document_ids, collection=collection)
+    except SuggestionsUnavailable as exc:
+        # Importing must not fail because the broker is down; the run shows the error.
+        logger.warning("No suggestions for imported documents: %s", exc)
 
 
 def retrain_after_decisions(sender, instance, created=False, **kwargs) -> None:

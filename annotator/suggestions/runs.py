@@ -19,6 +19,7 @@ from annotator.models import (
     SuggestionRun,
     SuggestionStatus,
 )
+from annotator.suggestions.contributions import contributions_of, merged, proposed
 from annotator.suggestions.paragraphs import Ranges, inside, pieces, ranges_for
 from annotator.suggestions.progress import (
     document_done,
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 # Errors worth retrying (the task retries them with backoff); anything else a suggester
 # raises is its own failure and is recorded on the run.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+MERGED_FIELDS = ["score", "rationale", "suggester", "suggester_version", "contributions"]
 
 
 class SuggestionsUnavailable(Exception):
@@ -203,60 +205,6 @@ def suggestions_create(
     return created
 
 
-def merged_fields(found: list, **fields) -> dict:
-    """One suggestion for everything the suggesters proposed on a span and label: the best
-    score, every suggester ("a+b") and every rationale ("a: why" per line when several)."""
-    by_name: dict[str, tuple] = {}
-    for name, version, span in found:
-        if name not in by_name or span.score > by_name[name][1].score:
-            by_name[name] = (version, span)
-    best_name = max(by_name, key=lambda n: by_name[n][1].score)
-    if len(by_name) == 1:
-        rationale = by_name[best_name][1].rationale
-    else:
-        rationale = "\n".join(
-            _line(name, span.rationale) for name, (_, span) in sorted(by_name.items())
-        )
-    return {
-        **fields,
-        "score": by_name[best_name][1].score,
-        "rationale": rationale,
-        "suggester": "+".join(sorted(by_name))[:100],
-        "suggester_version": str(by_name[best_name][0])[:50],
-    }
-
-
-def _line(name: str, rationale: str) -> str:
-    return f"{name}: {rationale}" if rationale else name
-
-
-def _merge_into_others(others: dict, proposals: dict) -> None:
-    """Fold this run's proposals into other suggesters' open suggestions of the same span."""
-    keys = [key for key in proposals if key in others]
-    if not keys:
-        return
-    current = Suggestion.objects.in_bulk([others[key] for key in keys])
-    changed = []
-    for key in keys:
-        row = current[others[key]]
-        mine = merged_fields(proposals[key])
-        lines = (
-            row.rationale.split("\n")
-            if "+" in row.suggester
-            else [_line(row.suggester, row.rationale)]
-        )
-        extra = [line for line in mine["rationale"].split("\n") if line]
-        if "+" not in mine["suggester"]:
-            extra = [_line(mine["suggester"], mine["rationale"])]
-        row.rationale = "\n".join(dict.fromkeys(lines + extra))
-        row.suggester = "+".join(
-            sorted({*row.suggester.split("+"), *mine["suggester"].split("+")})
-        )[:100]
-        row.score = max(row.score, mine["score"])
-        changed.append(row)
-    Suggestion.objects.bulk_update(changed, ["rationale", "suggester", "score"])
-
-
 @transaction.atomic
 def _document_failed(run_id: int | None, document_id: int, error: str) -> int:
     logger.warning("Suggestion run %s: %s", run_id, error)
@@ -303,20 +251,30 @@ def _suggestions_store(
     names = {name for name, _, _ in results}
     decided = Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk")))
     suggestions = Suggestion.objects.filter(document_id=document_id)
-    # Suggestions someone decided are kept, and their spans are not suggested again; the
-    # named suggesters' open ones are replaced (a merged one too, when any of its suggesters
-    # runs again); other suggesters' open ones take this run's proposals of the same span.
-    taken, stale, others = set(), [], {}
+    # Suggestions someone decided are kept, and their spans are not suggested again. An open
+    # one loses the named suggesters' contributions (inside `ranges`) and keeps the others'
+    # (contributions.py); it is deleted when none is left, else updated with this run's.
+    taken, stale, others, changed = set(), [], {}, set()
     existing = suggestions.annotate(decided=decided).values_list(
-        "pk", "start", "end", "label_id", "suggester", "status", "decided"
-    )
-    for pk, start, end, label_id, name, status, is_decided in existing:
+        "pk", "start", "end", "label_id", "status", "decided", "contributions",
+        "suggester", "score", "rationale", "suggester_version",
+    )  # fmt: skip
+    for pk, start, end, label_id, status, is_decided, mine, *fields in existing:
+        key = (start, end, label_id)
         if status != SuggestionStatus.PENDING or is_decided:
-            taken.add((start, end, label_id))
-        elif names & set(name.split("+")) and inside(ranges, start, end):
-            stale.append(pk)
-        else:
-            others[(start, end, label_id)] = pk
+            taken.add(key)
+            continue
+        suggester, score, rationale, version = fields
+        mine = contributions_of(
+            mine, suggester=suggester, score=score, rationale=rationale, version=version
+        )
+        if names & set(mine) and inside(ranges, start, end):
+            mine = {name: c for name, c in mine.items() if name not in names}
+            if not mine:
+                stale.append(pk)
+                continue
+            changed.add(key)
+        others[key] = (pk, mine)
     if stale:
         suggestions.filter(pk__in=stale).exclude(decided).delete()
     if not blind:
@@ -339,12 +297,21 @@ def _suggestions_store(
             quote=text[start:end],
             run_id=run_id,
             revision=revision,
-            **merged_fields(found, start=start, end=end, label_id=label_id),
+            start=start,
+            end=end,
+            label_id=label_id,
+            **merged(proposed(found)),
         )
         for (start, end, label_id), found in proposals.items()
         if (start, end, label_id) not in others
     ]
-    _merge_into_others(others, proposals)
+    updated = [
+        Suggestion(
+            pk=others[key][0], **merged({**others[key][1], **proposed(proposals.get(key, []))})
+        )
+        for key in changed | (others.keys() & proposals.keys())
+    ]
+    Suggestion.objects.bulk_update(updated, MERGED_FIELDS, batch_size=1000)
     Suggestion.objects.bulk_create(rows, batch_size=1000)
     if run_id is not None:
         if error:

@@ -17,8 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
 
-from annotator.enqueue import SUGGESTIONS_CREATE, SUGGESTIONS_RUN, SUGGESTIONS_TRAIN
-from annotator.suggestions import learning, progress, runs
+from annotator.enqueue import (
+    SUGGESTIONS_BATCH,
+    SUGGESTIONS_CREATE,
+    SUGGESTIONS_RUN,
+    SUGGESTIONS_TRAIN,
+)
+from annotator.suggestions import import_runs, learning, progress, runs
 
 logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -48,6 +53,12 @@ def suggestions_create(
 def suggestions_run(run_id: int) -> int:
     """Fan a collection run out into per-document tasks (progress lives on the run row)."""
     return progress.suggestion_run_fan_out(run_id=run_id)
+
+
+@shared_task(name=SUGGESTIONS_BATCH, **RETRY)
+def suggestions_batch(run_id: int) -> int:
+    """An import batch's run: its documents in turn, those already done skipped."""
+    return import_runs.suggestions_batch(run_id=run_id)
 
 
 @shared_task(name=SUGGESTIONS_TRAIN, **RETRY)

@@ -6,6 +6,7 @@ Set-up (once; about 2 minutes):
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_api
     .venv/bin/python manage.py migrate
     .venv/bin/python manage.py generate_corpus --documents 10000 --annotations-per-document 100
+    (or `bench_api.py --grow-to 1000000`: adds what is missing, then ANALYZE)
     .venv/bin/python manage.py generate_corpus --documents 1000 --annotations-per-document 100 \\
         --collection bench-100k --seed 2
 
@@ -186,6 +187,22 @@ def random_span(rng: random.Random, documents: list[tuple[int, int]]) -> dict:
     return {"document": document_id, "start": start, "end": end, "label": label, "note": "bench"}
 
 
+def grow(target: int) -> None:
+    """Add documents of 100 annotations to `synthetic` until it holds `target`, then ANALYZE
+    (the planner's figures decide how an export reads the table)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    have = Annotation.objects.filter(document__collection__slug="synthetic").count()
+    missing = -(-(target - have) // 100)
+    if missing > 0:
+        print(f"growing synthetic from {have:,} to {target:,} annotations ({missing:,} documents)")
+        seed = 1000 + have // 100  # new texts each time it grows
+        call_command("generate_corpus", documents=missing, annotations_per_document=100, seed=seed)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for requests")
@@ -199,8 +216,18 @@ def main() -> None:
         default="jsonl",
         help="comma-separated export formats: jsonl,json,csv,w3c,spacy",
     )
+    parser.add_argument(
+        "--grow-to",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first add synthetic documents of 100 annotations until the `synthetic` collection "
+        "holds N annotations (e.g. 1000000), then ANALYZE",
+    )
     args = parser.parse_args()
     rng = random.Random(7)
+    if args.grow_to:
+        grow(args.grow_to)
 
     _, lead_token = token_for("bench-lead", "lead")
     bench_user, reviewer_token = token_for("bench-reviewer", "reviewer")
@@ -215,7 +242,10 @@ def main() -> None:
 
     for format_ in [] if args.skip_export else args.formats.split(","):
         # A fresh worker per format, so each peak RSS is that format's own.
-        print(f"\n== {format_} export through one gunicorn worker (lead token) ==")
+        print(
+            f"\n== {format_} export through one gunicorn worker (lead token), "
+            f"load average {os.getloadavg()[0]:.1f} =="
+        )
         server = Server(workers=1)
         try:
             (worker,) = server.worker_pids()

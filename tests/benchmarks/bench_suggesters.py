@@ -11,7 +11,10 @@ CELERY_BROKER_URL are set, and prints:
 3. a generated collection suggested by a worker with N processes: documents per second,
    and the latency of document-page GETs meanwhile;
 4. with --gold FILE: training the span model on --train-documents articles (400) and tagging
-   the rest (e.g. ../shared/data/propaganda_train.jsonl; never copied into the project).
+   the rest (e.g. ../shared/data/propaganda_train.jsonl; never copied into the project);
+5. with --gold DEV --test TEST (the parts written by `manage.py split_gold`): the model trained
+   on the dev part, and the rule suggesters, scored on the test part (SemEval-2020 span and
+   overlap P/R/F1 per label) with their speed there. Tune on dev only.
 """
 
 from __future__ import annotations
@@ -87,31 +90,44 @@ def bench_rules() -> None:
         print(f"  segmentation alone: {rate:.2f} MB/s")
 
 
-def bench_learned(gold: Path, documents: int) -> None:
-    """Train the span model (calibration included, as train_suggester does) on the first
-    `documents` records of a gold file, then tag the others: seconds and MB/s of CPU."""
-    import json
-
+def _gold_documents(path: Path):
     from annotator.suggestions.suggesters import spanmodel
+    from annotator.suggestions.suggesters.evaluation import gold_read
 
-    records = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line]
-    docs = [
+    records = gold_read(path)
+    for record in records:
+        record.setdefault("labels_annotated", sorted({s["label"] for s in record["spans"]}))
+    documents = [
         spanmodel.Document(
             r["text"],
             [(s["start"], s["end"], s["label"]) for s in r["spans"]],
-            tuple(r.get("labels_annotated") or {s["label"] for s in r["spans"]}),
+            tuple(r["labels_annotated"]),
         )
         for r in records
     ]
+    return records, documents
+
+
+def bench_learned(gold: Path, documents: int, test: Path | None = None) -> None:
+    """Train the span model (calibration included, as train_suggester does) on the first
+    `documents` records of a gold file, then tag the others (or, with `test`, score the rules
+    and the model on the test part): seconds, MB/s of CPU, span P/R/F1."""
+    from annotator.suggestions.suggesters import spanmodel, spantraining
+
+    _, docs = _gold_documents(gold)
     train, rest = docs[:documents], docs[documents:] or docs[: documents // 4]
     print(f"\n== 4. Learned span model, one process ({gold.name})")
     started, cpu_started = time.perf_counter(), time.process_time()
-    model = spanmodel.train(train, thresholds=spanmodel.calibrate(train))
+    model = spantraining.train(train)
     print(
         f"training on {len(train)} articles: {time.perf_counter() - started:.0f}s "
-        f"(CPU {time.process_time() - cpu_started:.0f}s)"
+        f"(CPU {time.process_time() - cpu_started:.0f}s); calibrated thresholds "
+        f"{model['thresholds']}, span lengths {model['lengths']}"
     )
     tagger = spanmodel.Tagger(model)
+    if test is not None:
+        bench_test(test, tagger)
+        return
     size = sum(len(d.text.encode("utf-8")) for d in rest) / 1e6
     started, cpu_started = time.perf_counter(), time.process_time()
     count = sum(len(tagger.spans(d.text)) for d in rest)
@@ -120,6 +136,42 @@ def bench_learned(gold: Path, documents: int) -> None:
         f"tagging {len(rest)} articles: {size:.2f} MB, {count} spans, {elapsed:.2f}s -> "
         f"{size / elapsed:.2f} MB/s (CPU {cpu:.2f}s -> {size / cpu:.2f} MB/s)"
     )
+
+
+def bench_test(test: Path, tagger) -> None:
+    """Scores of the rule suggesters and of the model on a test part never tuned on."""
+    from annotator.suggestions.suggesters import disputed, propaganda, sourced
+    from annotator.suggestions.suggesters.base import segmentation
+    from annotator.suggestions.suggesters.evaluation import evaluate
+
+    records, docs = _gold_documents(test)
+    labels = sorted({label for r in records for label in r["labels_annotated"]})
+    size = sum(len(d.text.encode("utf-8")) for d in docs) / 1e6
+    print(f"\n== 5. Test part {test.name}: {len(docs)} articles, {size:.2f} MB, labels {labels}")
+    predictions = {}
+    for name, suggest in (
+        ("rules", lambda t: [*sourced.suggest(t), *disputed.suggest(t), *propaganda.suggest(t)]),
+        ("learned", None),
+    ):
+        cpu_started = time.process_time()
+        if suggest is None:
+            found = [[(s, e, lab) for s, e, lab, _, _ in tagger.spans(d.text)] for d in docs]
+        else:
+            found = []
+            for d in docs:
+                found.append([(s.start, s.end, s.label) for s in suggest(d.text)])
+                segmentation.cache_clear()
+        cpu = time.process_time() - cpu_started
+        predictions[name] = found
+        scores = evaluate(records, found, labels)
+        print(f"{name}: CPU {cpu:.2f}s -> {size / cpu:.2f} MB/s")
+        for label in labels:
+            for mode in ("span", "overlap"):
+                x = scores[mode][label]
+                print(
+                    f"  {label:<11} {mode:<8} P {x['precision']:.3f} R {x['recall']:.3f} "
+                    f"F1 {x['f1']:.3f} (predicted {x['predicted']}, gold {x['gold']})"
+                )
 
 
 class Worker:
@@ -322,6 +374,12 @@ def main() -> None:
         "--gold", type=Path, help="A labelled gold file (JSONL) to time the learned model on."
     )
     parser.add_argument("--train-documents", type=int, default=400)
+    parser.add_argument(
+        "--test",
+        type=Path,
+        help="With --gold: the test part of a split_gold split; scores the rules and the model "
+        "trained on --gold there (per label, span and overlap P/R/F1) instead of timing on the rest.",
+    )
     args = parser.parse_args()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-suggest-")
     setup_django(data_dir)
@@ -338,7 +396,7 @@ def main() -> None:
     if "collection" not in skip:
         bench_collection(args.documents, args.workers, Path(data_dir))
     if args.gold:
-        bench_learned(args.gold, args.train_documents)
+        bench_learned(args.gold, args.train_documents, args.test)
 
 
 if __name__ == "__main__":

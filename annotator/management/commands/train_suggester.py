@@ -62,6 +62,14 @@ class Command(BaseCommand):
                         f"{key:<14} {who:<8} {s['precision']:>6.3f} {s['recall']:>6.3f} "
                         f"{s['f1']:>6.3f}"
                     )
+        for key in metrics["labels"]:
+            shortest, longest = (metrics.get("lengths") or {}).get(key, (None, None))
+            threshold = (metrics.get("thresholds") or {}).get(key)
+            if threshold is not None:
+                self.stdout.write(
+                    f"{key}: calibrated threshold {threshold}, spans of {shortest or 3} to "
+                    f"{longest or 'any number of'} characters"
+                )
         verdict = "promoted" if model.promoted else "kept, not promoted"
         reason = metrics.get("promoted_because") or metrics.get("not_promoted_because")
         self.stdout.write(f"v{model.version} {verdict}: {reason}.")

@@ -58,9 +58,49 @@ LEADING_WORDS = frozenset(
 QUOTE_CHARS = "“”\"‘’'"
 
 
+_AUX_WORDS = frozenset(
+    [
+        "has",
+        "have",
+        "had",
+        "also",
+        "later",
+        "previously",
+        "repeatedly",
+        "long",
+        "not",
+        "would",
+        "will",
+        "did",
+    ]
+)
+_LAST_WORD = re.compile(r"[\w’'.\-]+$")
+_GENERIC = re.compile(GENERIC_SOURCE)
+_LOWER_LAST = frozenset(["of", "the", "de", "von", "al", "he", "she", "they", "it"])
+
+
+def _may_end_a_source(text: str, start: int, position: int) -> bool:
+    """False when no speaker can end right before `position` (up to three auxiliaries
+    between): the word there is neither capitalised nor a generic source or pronoun. Most
+    cues fail here, before SOURCE_BEFORE tries every position of its window."""
+    words = text[start:position].split()
+    k, stripped = len(words), 0
+    while k and stripped < 3 and words[k - 1] in _AUX_WORDS:
+        k, stripped = k - 1, stripped + 1
+    if not k:
+        return False
+    last = _LAST_WORD.search(words[k - 1])
+    if last is None:
+        return False
+    word = last.group()
+    return word[0].isupper() or word in _LOWER_LAST or _GENERIC.fullmatch(word) is not None
+
+
 def source_before(text: str, position: int, window: int = 80) -> tuple[int, str] | None:
     """The speaker ending at `position`: (start offset, name) or None."""
     start = max(0, position - window)
+    if not _may_end_a_source(text, start, position):
+        return None
     match = SOURCE_BEFORE.search(text, start, position)
     if match is None:
         return None

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from annotator.suggestions.suggesters.spanfeatures import context_features
 
@@ -31,17 +30,7 @@ _FUNCTION = (
 FUNCTION_WORDS = frozenset(_FUNCTION.split())
 MIN_SPAN_CHARS = 3
 CONTEXT = True  # sentence-context attributes (spanfeatures.py)
-# L1 weight grows with the data, from C1_SMALL (a handful of documents: keep their words) to
-# C1_LARGE at C1_LARGE_AT paragraphs and beyond (an archive: drop rare words). On held-back
-# development documents of the propaganda corpus 0.5 reached span F1 0.37 where 0.05 gave 0.30.
-C1_SMALL, C1_LARGE, C1_LARGE_AT = 0.05, 0.5, 2000
 THRESHOLD = 0.1  # unless calibrated per label on documents held back from training
-GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-TRAINING_PARAMS = {
-    "c2": 0.01,
-    "max_iterations": 120,
-    "feature.possible_transitions": True,
-}
 
 
 @dataclass
@@ -74,11 +63,46 @@ def _word_features(word: str) -> tuple[str, ...]:
     return (f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}")
 
 
+def rule_spans(text: str) -> list[tuple[int, int, str]]:
+    """What the rule suggesters propose on the text: the span model learns how far to trust
+    them (attributes "r", "rB", "rE" + label on the tokens of each rule span)."""
+    from annotator.suggestions.suggesters import disputed, propaganda, sourced
+
+    return sorted(
+        (span.start, span.end, span.label)
+        for module in (sourced, disputed, propaganda)
+        for span in module.suggest(text)
+    )
+
+
+def rule_marks(toks: list[tuple[int, int]], spans: list[tuple[int, int, str]]) -> list[list[str]]:
+    """Per token of a paragraph, the attributes of the rule spans over it."""
+    marks: list[list[str]] = [[] for _ in toks]
+    if not toks:
+        return marks
+    first, last = toks[0][0], toks[-1][1]
+    starts, ends = [s for s, _ in toks], [e for _, e in toks]
+    for start, end, label in spans:
+        if start >= last or end <= first:
+            continue
+        i, j = bisect_right(ends, start), bisect_left(starts, end)
+        for k in range(i, j):
+            marks[k].append(f"r{label}")
+        if i < j:
+            marks[i].append(f"rB{label}")
+            marks[j - 1].append(f"rE{label}")
+    return marks
+
+
 def features(
-    text: str, toks: list[tuple[int, int]], counts: Counter | None = None
+    text: str,
+    toks: list[tuple[int, int]],
+    counts: Counter | None = None,
+    rules: list[tuple[int, int, str]] | None = None,
 ) -> list[list[str]]:
     """CRFsuite attributes per token: the word, its neighbours, shape, quote state, position,
-    the paragraph's end punctuation, and whether the word recurs in the document (`counts`)."""
+    the paragraph's end punctuation, whether the word recurs in the document (`counts`), and
+    the rule suggesters' spans over it (`rules`: rule_spans of the text)."""
     words = [text[s:e] for s, e in toks]
     lowers = [w.lower() for w in words]
     para = [f"pend={words[-1]}" if not words[-1].isalnum() else "pend=w"]
@@ -91,6 +115,9 @@ def features(
         inside_quote.append(quote_state)
     count = len(words)
     context = context_features(words, lowers) if CONTEXT else [[] for _ in words]
+    if rules is not None:
+        for mine, marks in zip(context, rule_marks(toks, rules), strict=True):
+            mine.extend(marks)
     result = []
     for i, word in enumerate(words):
         f = ["bias", *_word_features(word), *para, *context[i]]
@@ -118,108 +145,8 @@ def features(
     return result
 
 
-def _tags(toks: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[str]:
-    tags = ["O"] * len(toks)
-    for start, end in sorted(spans):
-        inside = [i for i, (s, e) in enumerate(toks) if s < end and e > start]
-        for n, i in enumerate(inside):
-            if tags[i] == "O":  # a token in two spans stays in the first
-                tags[i] = "B" if n == 0 else "I"
-    return tags
-
-
-def _sequences(document: Document, label: str):
-    """(features, tags) per paragraph that the document's marks make trainable for `label`."""
-    positives = [(s, e) for s, e, lab in document.spans if lab == label]
-    negatives = [(s, e) for s, e, lab in document.negatives if lab == label]
-    full = label in document.labels
-    if not (full or positives or negatives):
-        return
-    counts = word_counts(document.text)
-    for start, end in paragraphs(document.text):
-        inside = [(s, e) for s, e in positives if s < end and e > start]
-        rejected = any(s < end and e > start for s, e in negatives)
-        if not (full or inside or rejected):
-            continue
-        toks = tokens(document.text, start, end)
-        if toks:
-            yield features(document.text, toks, counts), _tags(toks, inside)
-
-
 def word_counts(text: str) -> Counter:
     return Counter(m.group().lower() for m in TOKEN.finditer(text))
-
-
-def labels_of(documents: list[Document]) -> list[str]:
-    found = set()
-    for document in documents:
-        found.update(label for _, _, label in document.spans)
-    return sorted(found)
-
-
-def train(
-    documents: list[Document], params: dict | None = None, thresholds: dict | None = None
-) -> dict:
-    """One CRF per label with at least one positive span:
-    {"kind", "labels": {label: model bytes}, "threshold", "thresholds": {label: threshold}}."""
-    import pycrfsuite
-
-    models = {}
-    for label in labels_of(documents):
-        trainer = pycrfsuite.Trainer(verbose=False)
-        sequences = 0
-        for document in documents:
-            for xseq, yseq in _sequences(document, label):
-                trainer.append(xseq, yseq)
-                sequences += 1
-        if not sequences:
-            continue
-        c1 = C1_SMALL + (C1_LARGE - C1_SMALL) * min(1.0, sequences / C1_LARGE_AT)
-        trainer.set_params({**TRAINING_PARAMS, "c1": c1, **(params or {})})
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "model.crfsuite"
-            trainer.train(str(path))
-            models[label] = path.read_bytes()
-    return {
-        "kind": "crf",
-        "labels": models,
-        "threshold": THRESHOLD,
-        "thresholds": {label: t for label, t in (thresholds or {}).items() if label in models},
-    }
-
-
-def calibrate(documents: list[Document], params: dict | None = None) -> dict[str, float]:
-    """Per label, the threshold of GRID with the best span F1 on every fifth document when
-    trained on the others ({} when there are too few documents to tell)."""
-    from annotator.suggestions.suggesters.evaluation import merge, span_counts
-
-    held, rest = documents[::5], [d for i, d in enumerate(documents) if i % 5]
-    if len(held) < 3 or not labels_of(rest):
-        return {}
-    tagger = Tagger(train(rest, params))
-    totals = {label: {t: [0.0, 0, 0.0, 0] for t in GRID} for label in tagger.labels}
-    for document in held:
-        scored = document.labels or {label for _, _, label in document.spans}
-        runs: dict[str, list] = {label: [] for label in tagger.labels}
-        for label, toks, _, inside, begins in tagger.marginals(document.text):
-            runs[label].append((toks, inside, begins))
-        for label in set(scored) & set(totals):
-            gold = merge([(s, e) for s, e, lab in document.spans if lab == label])
-            for threshold in GRID:
-                pred = [
-                    (toks[i][0], toks[j - 1][1])
-                    for toks, inside, begins in runs[label]
-                    for i, j in _runs(inside, begins, threshold)
-                ]
-                for k, value in enumerate(span_counts(gold, pred)):
-                    totals[label][threshold][k] += value
-    return {label: max(GRID, key=lambda t: _f1(*totals[label][t])) for label in totals}
-
-
-def _f1(credit_pred: float, pred: int, credit_gold: float, gold: int) -> float:
-    precision = credit_pred / pred if pred else 0.0
-    recall = credit_gold / gold if gold else 0.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def _runs(inside: list[float], begins: list[bool], threshold: float):
@@ -237,6 +164,19 @@ def _runs(inside: list[float], begins: list[bool], threshold: float):
         i = j
 
 
+def candidates(text: str, toks, inside: list[float], begins: list[bool], threshold: float):
+    """(first, last + 1, probability) token runs of a paragraph at `threshold`, starting and
+    ending on a word or quote (not other punctuation), at least MIN_SPAN_CHARS long."""
+    for i, j in _runs(inside, begins, threshold):
+        probability = sum(inside[i:j]) / (j - i)
+        while i < j and not _keeps(text[toks[i][0]]):
+            i += 1
+        while j > i and not _keeps(text[toks[j - 1][0]]):
+            j -= 1
+        if j > i and toks[j - 1][1] - toks[i][0] >= MIN_SPAN_CHARS:
+            yield i, j, probability
+
+
 class Tagger:
     """A loaded model: taggers per label, and the attribute weights used for rationales."""
 
@@ -245,6 +185,9 @@ class Tagger:
 
         self.thresholds = dict(model.get("thresholds") or {})
         self.threshold = model.get("threshold", THRESHOLD)
+        # Per label (shortest, longest) span in characters, calibrated (longest None: any).
+        self.lengths = {label: tuple(v) for label, v in (model.get("lengths") or {}).items()}
+        self.rules = bool(model.get("rules"))  # trained with the rule spans as attributes
         self.taggers, self.weights = {}, {}
         # CRFsuite reads the model from this memory while tagging: keep it alive.
         self._buffers = []
@@ -265,40 +208,40 @@ class Tagger:
         return sorted(self.taggers)
 
     def marginals(self, text: str):
-        """(label, tokens, features, P(inside), B beats I) per paragraph and label."""
+        """(label, tokens, features, P(inside), B beats I) per paragraph and label; each
+        paragraph's features are computed once for all the labels."""
+        import pycrfsuite
+
         counts = word_counts(text)
+        rules = rule_spans(text) if self.rules else None
         for start, end in paragraphs(text):
             toks = tokens(text, start, end)
             if not toks:
                 continue
-            xseq = features(text, toks, counts)
+            xseq = features(text, toks, counts, rules)
+            items = pycrfsuite.ItemSequence(xseq)
+            positions = range(len(toks))
             for label, tagger in self.taggers.items():
-                tagger.set(xseq)
-                b = [tagger.marginal("B", k) for k in range(len(toks))]
-                inner = [tagger.marginal("I", k) for k in range(len(toks))]
+                tagger.set(items)
+                b = [tagger.marginal("B", k) for k in positions]
+                inner = [tagger.marginal("I", k) for k in positions]
                 inside = [x + y for x, y in zip(b, inner, strict=True)]
                 begins = [x > y for x, y in zip(b, inner, strict=True)]
                 yield label, toks, xseq, inside, begins
 
     def spans(self, text: str) -> list[tuple[int, int, str, float, list[str]]]:
         """(start, end, label, probability, strongest terms) for each tagged span, scored by
-        the mean probability of its tokens."""
+        the mean probability of its tokens, within the label's calibrated lengths."""
         found = []
         for label, toks, xseq, inside, begins in self.marginals(text):
             threshold = self.thresholds.get(label, self.threshold)
-            for i, j in _runs(inside, begins, threshold):
-                probability = sum(inside[i:j]) / (j - i)
-                found.extend(self._span(label, text, toks, xseq, i, j, probability))
+            shortest, longest = self.lengths.get(label, (MIN_SPAN_CHARS, None))
+            for i, j, probability in candidates(text, toks, inside, begins, threshold):
+                size = toks[j - 1][1] - toks[i][0]
+                if size >= shortest and (longest is None or size <= longest):
+                    terms = self._terms(label, xseq[i:j])
+                    found.append((toks[i][0], toks[j - 1][1], label, probability, terms))
         return found
-
-    def _span(self, label, text, toks, xseq, i, j, probability):
-        # Spans start and end on a word or quote, not on other punctuation.
-        while i < j and not _keeps(text[toks[i][0]]):
-            i += 1
-        while j > i and not _keeps(text[toks[j - 1][0]]):
-            j -= 1
-        if j > i and toks[j - 1][1] - toks[i][0] >= MIN_SPAN_CHARS:
-            yield toks[i][0], toks[j - 1][1], label, probability, self._terms(label, xseq[i:j])
 
     def _terms(self, label: str, xseq: list[list[str]], count: int = 3) -> list[str]:
         weights = self.weights[label]
@@ -325,6 +268,8 @@ def dumps(model: dict) -> bytes:
         "kind": model["kind"],
         "threshold": model["threshold"],
         "thresholds": model.get("thresholds", {}),
+        "lengths": model.get("lengths", {}),
+        "rules": bool(model.get("rules")),
         "labels": {label: data.hex() for label, data in model["labels"].items()},
     }
     return json.dumps(payload).encode()
@@ -336,5 +281,7 @@ def loads(data: bytes) -> dict:
         "kind": payload["kind"],
         "threshold": payload["threshold"],
         "thresholds": payload.get("thresholds", {}),
+        "lengths": payload.get("lengths", {}),
+        "rules": payload.get("rules", False),
         "labels": {label: bytes.fromhex(value) for label, value in payload["labels"].items()},
     }

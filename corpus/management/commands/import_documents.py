@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corpus.importers import ImportFileError, import_paths, validation_message
+from corpus.importers import BATCH_SIZE, ImportFileError, import_paths, validation_message
 from corpus.services import collection_get_or_create
 from corpus.urlimport import document_fetch_run, fetches_wait, url_import_request
 
@@ -15,8 +15,9 @@ def is_url(arg: str) -> bool:
 
 class Command(BaseCommand):
     help = (
-        "Import documents from .txt, .jsonl, .json and .csv files or directories of them, "
-        "and articles by URL (fetched by the worker; --now fetches here)."
+        "Import documents from .txt, .jsonl, .json and .csv files or directories of them "
+        "(streamed, in batches each committed on its own), and articles by URL (fetched by "
+        "the worker; --now fetches here)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,6 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--title", help="Title for a single .txt file.")
         parser.add_argument("--user", help="Username recorded as the importer.")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help="Documents checked and committed together (default %(default)s); running the "
+            "import again after an error skips the batches already committed.",
+        )
         parser.add_argument(
             "--now", action="store_true", help="Fetch URLs in this process, not by the worker."
         )
@@ -67,6 +75,8 @@ class Command(BaseCommand):
             raise CommandError("Some URLs could not be imported.")
 
     def import_files(self, files: list[Path], target, imported_by, options) -> None:
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
         try:
             summary = import_paths(
                 paths=files,
@@ -74,6 +84,8 @@ class Command(BaseCommand):
                 imported_by=imported_by,
                 title=options["title"],
                 progress=not options["no_progress"],
+                batch_size=options["batch_size"],
+                atomic=False,
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
@@ -84,4 +96,7 @@ class Command(BaseCommand):
             f"failed {summary.failed}, revised {summary.revised} (collection {target.slug})"
         )
         if summary.failed:
-            raise CommandError(f"{summary.failed} file(s) failed; nothing was written for them.")
+            raise CommandError(
+                f"{summary.failed} file(s) failed; the batches before each error were committed: "
+                "fix the line named and run the same command again (what was imported is skipped)."
+            )

@@ -29,8 +29,10 @@ def test_lead_uploads_a_jsonl_file(client, lead, settings, django_capture_on_com
     assert (outcome["file"], outcome["ok"], outcome["created"]) == ("news.jsonl", True, 3)
     assert "suggestions queued for 3" in outcome["message"]
     assert Document.objects.filter(collection=collection).count() == 3
-    # the import's signal started one suggestion run per new document
-    assert SuggestionRun.objects.filter(document__collection=collection).count() == 3
+    # the import's signal started one suggestion run for the batch, listing its documents
+    (run,) = SuggestionRun.objects.filter(collection=collection)
+    ids = set(Document.objects.filter(collection=collection).values_list("id", flat=True))
+    assert (set(run.document_ids), run.documents_total) == (ids, 3)
 
 
 def test_bad_line_names_the_line_and_imports_nothing_from_that_file(client, lead):

@@ -118,7 +118,7 @@ def test_bulk_reject_on_a_collection_takes_constant_queries(reviewer):
 def test_undo_takes_back_decisions_and_annotations(reviewer, document):
     chosen = _suggestions(document, 2)
     bulk = _bulk(reviewer, document)
-    assert bulk_undo(bulk=bulk, user=reviewer) == 2
+    assert bulk_undo(bulk=bulk, user=reviewer).undone == 2
     assert not Annotation.objects.filter(document=document).exists()
     assert not SuggestionDecision.objects.exists()
     assert set(
@@ -211,6 +211,7 @@ def test_api_preview_decide_undo_and_errors(reviewer, outsider, document):
     assert api.get(url, scope).json() == {"count": 0}
     undo = api.post(f"{url}{made.json()['id']}/undo/")
     assert undo.status_code == 200 and undo.json()["undone"] == 3
+    assert undo.json()["kept_annotations"] == []
     assert api.post(f"{url}{made.json()['id']}/undo/").status_code == 409
     missing = api.post(
         url, {"label": "sourced", "min_score": 0.5, "action": "accept"}, format="json"
@@ -232,13 +233,15 @@ def test_one_suggestion_per_span_and_label_keeps_every_rationale(labels, documen
     merged = Suggestion.objects.get(document=document)
     assert merged.score == 0.9 and merged.suggester == "learned+sourced"
     assert merged.rationale == "learned: terms: officials\nsourced: cue: said"
-    # A later run of one of them replaces the merged suggestion, not adds a second one.
+    # A later run of one of them replaces its own contribution only, not adds a second row.
     again = [("learned", "2", [SpanSuggestion(0, 6, "sourced", 0.7, "terms: x")])]
     _suggestions_store(**common, blind=False, results=again, run_id=None, error="")
-    assert Suggestion.objects.filter(document=document).count() == 1
+    row = Suggestion.objects.get(document=document)
+    assert row.suggester == "learned+sourced" and row.score == 0.7
+    assert row.rationale == "learned: terms: x\nsourced: cue: said"
     # Another suggester's proposal of an open span is folded into it.
     more = [("propaganda", "1", [SpanSuggestion(0, 6, "sourced", 0.95, "loaded")])]
     _suggestions_store(**common, blind=False, results=more, run_id=None, error="")
     row = Suggestion.objects.get(document=document)
-    assert row.suggester == "learned+propaganda" and row.score == 0.95
-    assert row.rationale == "learned: terms: x\npropaganda: loaded"
+    assert row.suggester == "learned+propaganda+sourced" and row.score == 0.95
+    assert row.rationale == "learned: terms: x\npropaganda: loaded\nsourced: cue: said"

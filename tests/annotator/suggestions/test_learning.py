@@ -14,7 +14,7 @@ from annotator.models import Label, SuggesterModel, Suggestion, SuggestionRun
 from annotator.suggestions import learning, model_store
 from annotator.suggestions.decisions import suggestion_reject
 from annotator.suggestions.runs import suggestions_create
-from annotator.suggestions.suggesters import learned, spanmodel
+from annotator.suggestions.suggesters import learned, spanmodel, spantraining
 from annotator.suggestions.suggesters.evaluation import evaluate, split_of
 from corpus.models import Collection, Document
 from tests.annotator.suggestions.archive import archive, jsonl
@@ -50,7 +50,7 @@ def test_span_model_learns_phrases_inside_sentences():
         )
         for r in records
     ]
-    model = spanmodel.loads(spanmodel.dumps(spanmodel.train(documents)))
+    model = spanmodel.loads(spanmodel.dumps(spantraining.train(documents)))
     assert sorted(model["labels"]) == ["slogan"]
     spans = spanmodel.Tagger(model).spans(NEW_TEXT)
     assert [(NEW_TEXT[s:e], label) for s, e, label, _, _ in spans] == [
@@ -58,6 +58,26 @@ def test_span_model_learns_phrases_inside_sentences():
     ]
     probability, terms = spans[0][3], spans[0][4]
     assert 0.5 < probability <= 1 and terms and set(terms) <= {"our", "land", "forever"}
+
+
+def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_them():
+    records = archive(30)
+    documents = [
+        spanmodel.Document(
+            r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], ("slogan",)
+        )
+        for r in records
+    ]
+    model = spanmodel.loads(spanmodel.dumps(spantraining.train(documents)))
+    # Calibrated on every fifth document by a CRF trained on the others, stored with the model.
+    shortest, longest = model["lengths"]["slogan"]
+    assert shortest <= len("our land forever") and (longest is None or longest >= 16)
+    assert model["thresholds"]["slogan"] in spantraining.GRID
+    assert model["rules"] is True  # trained with the rule suggesters' spans as attributes
+    found = spanmodel.Tagger(model).spans(NEW_TEXT)
+    assert [NEW_TEXT[s:e] for s, e, *_ in found] == ["our land forever"]
+    model["lengths"]["slogan"] = [3, 10]  # a label whose spans are shorter: dropped
+    assert spanmodel.Tagger(model).spans(NEW_TEXT) == []
 
 
 def test_span_measure_gives_partial_credit_by_characters():
@@ -249,3 +269,13 @@ def test_leads_train_on_a_collection_through_the_api(
         (1, "trained", "archive")
     ]
     assert models[0]["promoted"] and models[0]["metrics"]["learned"]["slogan"]["f1"] > 0.9
+
+
+def test_rule_spans_become_attributes_of_the_tokens_they_cover():
+    text = "Officials said the bridge was closed. Nothing else happened here today."
+    toks = spanmodel.tokens(text, 0, len(text))
+    marks = spanmodel.rule_marks(toks, spanmodel.rule_spans(text))
+    words = [text[s:e] for s, e in toks]
+    assert "rBsourced" in marks[words.index("Officials")]
+    assert "rEsourced" in marks[words.index("closed")]
+    assert all(not m for m in marks[words.index("Nothing") :])

@@ -172,7 +172,13 @@
     form.elements.quote.value = span.quote;
     form.elements.label.value = label;
     showPending(span, label);
-    htmx.trigger(form, "submit");
+    // Each tag carries its own span and label: a tag pressed while another is saving waits
+    // in the form's queue (hx-sync "queue all") instead of replacing the one waiting before it.
+    htmx.ajax("POST", form.getAttribute("hx-post"), {
+      source: form,
+      swap: "none",
+      values: { start: span.start, end: span.end, quote: span.quote, label: label },
+    });
   }
 
   // ---- Pending highlights: shown on the key press, before the server answers --------------

@@ -289,3 +289,21 @@ def test_jsonl_export_equals_python_records_on_either_database(lead, claims_corp
     """What the API sends (COPY on PostgreSQL, keyset batches of database-written JSON with the
     claims spliced in on SQLite) equals the records built in Python, keys in order."""
     assert _ordered(_export(lead, "format=jsonl")) == _python_records(Annotation.objects.all())
+
+
+@postgresql_only
+def test_abandoned_copy_leaves_the_connection_usable(lead, claims_corpus):
+    """A client that hangs up mid-export closes the generator: COPY is cancelled and the
+    session's settings come back."""
+    for start in range(300):
+        AnnotationFactory(
+            document=claims_corpus["plain"], start=start, end=start + 2, created_by=lead
+        )
+    blocks = export_sql.copy_json_lines(Annotation.objects.all(), size=4096)
+    next(blocks)
+    blocks.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        jit, work_mem = cursor.fetchone()
+    assert work_mem != export_sql.COPY_WORK_MEM and jit in {"on", "off"}
+    assert Annotation.objects.count() == 312

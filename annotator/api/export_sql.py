@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.db import DatabaseError, connection
-from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 
 from annotator.api.exports import RECORD_KEYS, ROW_FIELDS, iter_export_records, keyset_rows
 from annotator.api.exports import IsoUtc as _IsoUtc
@@ -98,7 +99,8 @@ def json_array_text_lines(texts: Iterable[str]) -> Iterator[str]:
 # control characters) writes each value as it is: one JSON text and "\n" per row.
 _COPY_RAW = "COPY ({}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
 _COPY_CSV = "COPY ({}) TO STDOUT WITH (FORMAT csv)"
-COPY_WORK_MEM = "64MB"  # hashes ids of annotations with claims: about 2.5 million fit
+COPY_WORK_MEM = "64MB"
+CLAIMS_BATCH = 5000  # claims read ahead of each COPY (one COPY per batch)
 
 
 def _iso_sql(column: str) -> str:
@@ -145,14 +147,11 @@ def _claims_sql() -> tuple[str, str]:
             ),
         ]
     )
-    # Most annotations have no claims: a hashed `id IN (SELECT annotation_id ...)` (built once)
-    # skips the correlated subquery for them; it costs several microseconds a row otherwise.
     evidence_table = qn(Evidence._meta.db_table)
     evidence_sql = (
-        f"CASE WHEN {outer} IN (SELECT annotation_id FROM {evidence_table}) THEN "
-        f"(SELECT json_agg({evidence} ORDER BY e.id) "
+        f"COALESCE((SELECT json_agg({evidence} ORDER BY e.id) "
         f"FROM {evidence_table} e JOIN {users} eu ON eu.id = e.created_by_id "
-        f"WHERE e.annotation_id = {outer}) ELSE '[]'::json END"
+        f"WHERE e.annotation_id = {outer}), '[]'::json)::text"
     )
     verdict = _json_pairs(
         [(key, f"v.{qn(key)}") for key in VERDICT_KEYS]
@@ -164,27 +163,84 @@ def _claims_sql() -> tuple[str, str]:
             ("published_at", _iso_sql("v.published_at")),
         ]
     )
-    verdict_table = qn(Verdict._meta.db_table)
     verdict_sql = (
-        f"CASE WHEN {outer} IN (SELECT annotation_id FROM {verdict_table}) THEN "
-        f"(SELECT {verdict} FROM {verdict_table} v "
+        f"(SELECT {verdict} FROM {qn(Verdict._meta.db_table)} v "
         f"JOIN {qn(Rating._meta.db_table)} r ON r.id = v.rating_id "
         f"JOIN {users} pu ON pu.id = v.proposed_by_id "
         f"LEFT JOIN {users} bu ON bu.id = v.published_by_id "
-        f"WHERE v.annotation_id = {outer}) END"
+        f"WHERE v.annotation_id = {outer})::text"
     )
     return evidence_sql, verdict_sql
 
 
-class _JsonWithClaims(_JsonBuildObject):
-    """The export record with "evidence" and "verdict" appended (PostgreSQL)."""
+def _claims_batch(
+    annotations: QuerySet[Annotation], after: int | None, limit: int
+) -> list[tuple[int, bytes, bytes]]:
+    """(id, evidence JSON, verdict JSON) of the next `limit` annotations with evidence or a
+    verdict after id `after`, in id order: the few lines COPY leaves without claims."""
+    from annotator.models import Evidence, Verdict
 
-    template = "%(function)s(%(expressions)s, 'evidence', {evidence}, 'verdict', {verdict})"
+    evidence_sql, verdict_sql = _claims_sql()
+    rows = annotations.filter(
+        Q(pk__in=Evidence.objects.values("annotation_id"))
+        | Q(pk__in=Verdict.objects.values("annotation_id"))
+    )
+    if after is not None:
+        rows = rows.filter(pk__gt=after)
+    rows = (
+        rows.annotate(
+            claims_evidence=RawSQL(evidence_sql, (), output_field=TextField()),
+            claims_verdict=RawSQL(verdict_sql, (), output_field=TextField()),
+        )
+        .order_by("id")
+        .values_list("id", "claims_evidence", "claims_verdict")[:limit]
+    )
+    return [
+        (pk, evidence.encode(), b"null" if verdict is None else verdict.encode())
+        for pk, evidence, verdict in rows
+    ]
 
-    def as_sql(self, compiler, connection, **extra):
-        evidence, verdict = _claims_sql()
-        template = self.template.format(evidence=evidence, verdict=verdict)
-        return super().as_sql(compiler, connection, template=template, **extra)
+
+# What json_build_object(..., 'evidence', '[]'::json, 'verdict', NULL) ends each line with.
+_NO_CLAIMS = b', "evidence" : [], "verdict" : null}'
+_ID_PREFIX = b'{"id" : '
+
+
+def _splice_claims(blocks: Iterable[bytes], claims: list[tuple[int, bytes, bytes]]):
+    """COPY's blocks of whole record lines (without claims) with the evidence and verdict
+    appended: the empty ones to every line, then `claims` (in id order) into their lines.
+
+    Raw newlines only end lines (JSON escapes them), each line starts with its id, so a line
+    is found by searching for "\n" + its start."""
+    index = 0
+    for block in blocks:
+        block = block.replace(b"}\n", _NO_CLAIMS + b"\n")
+        if index == len(claims):
+            yield block
+            continue
+        last = block.rfind(b"\n", 0, len(block) - 1) + 1 + len(_ID_PREFIX)
+        last_id = int(block[last : block.index(b",", last)])
+        parts = []
+        pos = 0
+        while index < len(claims) and claims[index][0] <= last_id:
+            pk, evidence, verdict = claims[index]
+            index += 1
+            head = b"%s%d, " % (_ID_PREFIX, pk)
+            if pos == 0 and block.startswith(head):
+                at = 0
+            else:
+                at = block.find(b"\n" + head, pos)
+                if at < 0:  # deleted since the claims were read
+                    continue
+                at += 1
+            end = block.index(b"\n", at)
+            parts += [
+                block[pos : end - len(_NO_CLAIMS)],
+                b', "evidence" : %s, "verdict" : %s}' % (evidence, verdict),
+            ]
+            pos = end
+        parts.append(block[pos:])
+        yield b"".join(parts)
 
 
 def _copy_blocks(queryset: QuerySet, copy_sql: str, size: int) -> Iterator[bytes]:
@@ -233,15 +289,27 @@ def copy_available() -> bool:
 
 
 def copy_json_lines(annotations: QuerySet[Annotation], size: int = 64 * 1024) -> Iterator[bytes]:
-    """The JSONL export (records with evidence and verdict) as bytes, written by PostgreSQL."""
-    queryset = (
-        annotations.annotate(
-            export_json=_JsonWithClaims(*_record_sql_expression().source_expressions)
-        )
+    """The JSONL export (records with evidence and verdict) as bytes, written by PostgreSQL.
+
+    COPY writes the records; the claims of the (usually few) annotations that have some are
+    read first, CLAIMS_BATCH at a time, and spliced into their lines. With more than a batch,
+    the export is one COPY per id range that a batch covers."""
+    records = (
+        annotations.annotate(export_json=_record_sql_expression())
         .order_by("id")
         .values_list("export_json")
     )
-    return _copy_blocks(queryset, _COPY_RAW, size)
+    after = None
+    while True:
+        claims = _claims_batch(annotations, after, CLAIMS_BATCH)
+        upto = claims[-1][0] if len(claims) == CLAIMS_BATCH else None
+        segment = records if after is None else records.filter(pk__gt=after)
+        if upto is not None:
+            segment = segment.filter(pk__lte=upto)
+        yield from _splice_claims(_copy_blocks(segment, _COPY_RAW, size), claims)
+        if upto is None:
+            return
+        after = upto
 
 
 def copy_json_array(annotations: QuerySet[Annotation], size: int = 64 * 1024) -> Iterator[bytes]:

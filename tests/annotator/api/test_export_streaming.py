@@ -344,3 +344,15 @@ def test_splice_claims_skips_annotations_deleted_since_the_claims_were_read():
         b'{"id" : 3, "a" : "}"' + tail + b"\n"
         b'{"id" : 4, "a" : {}, "evidence" : [], "verdict" : {"s" : 1}}\n'
     )
+
+
+@postgresql_only
+def test_copy_jsonl_lines_are_byte_for_byte_json_build_object(lead, claims_corpus):
+    """The concatenated lines say exactly what json_build_object(...)::text says (spacing,
+    escapes, unicode, floats, nulls, JSON columns), then the claims."""
+    texts = list(export_sql.iter_json_texts(Annotation.objects.all()))
+    text = b"".join(export_sql.copy_json_lines(Annotation.objects.all())).decode()
+    lines = text.split("\n")[:-1]
+    assert len(lines) == len(texts) == 12
+    for line, record in zip(lines, texts, strict=True):
+        assert line.startswith(record[:-1] + ', "evidence" : '), (line, record)

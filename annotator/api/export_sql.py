@@ -265,21 +265,26 @@ def _splice_claims(blocks: Iterable[bytes], claims: list[tuple[int, bytes, bytes
         yield b"".join(parts)
 
 
-def _copy_blocks(queryset: QuerySet, copy_sql: str, size: int) -> Iterator[bytes]:
+def _copy_blocks(
+    queryset: QuerySet, copy_sql: str, size: int, parallel: str | None = None
+) -> Iterator[bytes]:
     """Run COPY (queryset) TO STDOUT and yield its bytes in chunks of about `size`."""
     sql, params = queryset.query.sql_with_params()
     statement = copy_sql.format(sql)
     with connection.cursor() as cursor:
         # JIT compiling this many expressions takes about a second before the first row, and
-        # the per-row work is small: off. No parallel workers: they would read the table in
-        # any order and sort it before the first line. Enough work_mem to keep the claims' id sets hashed
-        # (a plain subplan would scan them for every row). The session's settings are restored.
+        # the per-row work is small: off. No parallel workers for JSON lines (cheap enough
+        # that the planner would otherwise read the table in parallel and sort it before the
+        # first line); CSV keeps the server's setting. Enough work_mem to keep the claims' id
+        # sets hashed (a plain subplan would scan them for every row). The session's settings
+        # are restored.
         cursor.execute(
             "SELECT current_setting('jit'), current_setting('work_mem'), "
             "current_setting('max_parallel_workers_per_gather'), "
             "set_config('jit', 'off', false), set_config('work_mem', %s, false), "
-            "set_config('max_parallel_workers_per_gather', '0', false)",
-            [COPY_WORK_MEM],
+            "set_config('max_parallel_workers_per_gather', "
+            "COALESCE(%s, current_setting('max_parallel_workers_per_gather')), false)",
+            [COPY_WORK_MEM, parallel],
         )
         previous = cursor.fetchone()[:3]
         try:
@@ -334,7 +339,7 @@ def copy_json_lines(annotations: QuerySet[Annotation], size: int = 64 * 1024) ->
         segment = records if after is None else records.filter(pk__gt=after)
         if upto is not None:
             segment = segment.filter(pk__lte=upto)
-        yield from _splice_claims(_copy_blocks(segment, _COPY_RAW, size), claims)
+        yield from _splice_claims(_copy_blocks(segment, _COPY_RAW, size, parallel="0"), claims)
         if upto is None:
             return
         after = upto

@@ -8,11 +8,13 @@ checklist pass, publishes with the keyboard; the ClaimReview export shows it."""
 from __future__ import annotations
 
 import hashlib
+import re
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from annotator.models import Evidence, Verdict
 from corpus.models import Document
@@ -123,12 +125,15 @@ def test_claim_carried_to_a_published_verdict(page, problems, pages, worker, set
     assert page.locator("#claims-count").text_content() == "1"
     assert "In review 1" in page.locator(".claim-counts").text_content()
     screenshot(page, "claims-page")
-    page.select_option("#cf-state", "published")  # htmx swaps the results, the URL follows
-    page.wait_for_url("**state=published**")
-    page.get_by_text("No claims match.").wait_for()
+    # htmx swaps the results and the URL follows. Wait for the swapped content first (a
+    # loaded CI machine can take seconds), then poll the address bar: a pushState that
+    # happened before a wait began is not an event any more.
+    page.select_option("#cf-state", "published")
+    page.get_by_text("No claims match.").wait_for(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"state=published"))
     page.select_option("#cf-state", "in_review")
-    page.wait_for_url("**state=in_review**")
-    page.locator(f'.claim-row[data-claim="{claim.pk}"]').wait_for()
+    page.locator(f'.claim-row[data-claim="{claim.pk}"]').wait_for(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"state=in_review"))
     page.click("#to-publish-link")
     row = page.locator(f"#pv-{claim.pk}")
     assert row.locator(".checklist li.pass").count() == 3

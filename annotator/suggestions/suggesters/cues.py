@@ -145,32 +145,49 @@ class Terms:
     from the original text, not from the match.
 
     A long alternation is slow in Python's re (every alternative is tried at every word), so
-    each pattern is tried only at the words whose first three characters it can start with
-    (found from the parsed pattern); a pattern whose start cannot be enumerated is searched
-    for as usual. Same matches as one alternation: leftmost first, then the first pattern in
-    order, never overlapping.
+    each pattern gets dispatch keys: every string of up to KEY_MAX characters that a match
+    of it can begin with (found from the parsed pattern). One scan of the text, shared by
+    every Terms, finds where words start with a key; there each Terms tries only its patterns
+    that can start with that key, as one ordered alternation. A pattern whose start cannot be
+    enumerated is searched for everywhere. Same matches as one alternation: leftmost first,
+    then the first pattern in order, never overlapping.
     """
 
     def __init__(self, terms: list[str]) -> None:
         ordered = sorted(terms, key=len, reverse=True)
         source = r"\b(?:" + "|".join(ordered) + r")\b"
         self.ignorecase = re.compile(source, re.IGNORECASE)
-        self.by_prefix: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self.patterns = [_lower_literals(term) for term in ordered]
+        self.keys: dict[str, list[int]] = {}  # dispatch key -> orders of its patterns
         rest = []
-        for order, term in enumerate(ordered):
-            pattern = _lower_literals(term)
-            found = prefixes(pattern, PREFIX)
-            if found is None or not found:
-                rest.append((order, pattern))
+        for order, pattern in enumerate(self.patterns):
+            found = dispatch_keys(pattern)
+            if not found:
+                rest.append(order)
                 continue
-            compiled = re.compile(rf"(?:{pattern})\b")
-            for prefix in found:
-                self.by_prefix.setdefault(prefix, []).append((order, compiled))
-        self.rest = [(order, re.compile(rf"\b(?:{pattern})\b")) for order, pattern in rest]
-        if not self.by_prefix.keys() <= _PREFIXES:
-            _PREFIXES.update(self.by_prefix)
-            _trigger.cache_clear()
-            prefix_positions.cache_clear()
+            for key in found:
+                self.keys.setdefault(key, []).append(order)
+        self.rest = rest
+        # Where no key of this Terms starts: the first pattern of `rest` that matches.
+        self.rest_finder = (
+            re.compile(r"\b(?=((?:" + "|".join(self.patterns[o] for o in rest) + r")\b))")
+            if rest
+            else None
+        )
+        self._leaves: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self.index = len(_REGISTRY)
+        _REGISTRY.append(self)
+        _dispatch.cache_clear()
+        _candidates.cache_clear()
+
+    def leaf(self, orders: tuple[int, ...]) -> re.Pattern[str]:
+        """These patterns (and every pattern without keys), in order, as one alternation."""
+        found = self._leaves.get(orders)
+        if found is None:
+            merged = sorted({*orders, *self.rest})
+            source = "(?:" + "|".join(self.patterns[o] for o in merged) + r")\b"
+            found = self._leaves[orders] = re.compile(source)
+        return found
 
     def spans(self, text: str, lowered: str | None) -> Iterator[tuple[int, int]]:
         """(start, end) of every match; `lowered` is lowered_text(text)."""
@@ -179,56 +196,83 @@ class Terms:
         return iter(self._dispatched(lowered))
 
     def _dispatched(self, lowered: str) -> list[tuple[int, int]]:
-        candidates: dict[int, list[tuple[int, re.Pattern[str]]]] = {}
-        positions = prefix_positions(lowered)
-        by_prefix = self.by_prefix
-        for prefix in positions.keys() & by_prefix.keys():
-            patterns = by_prefix[prefix]
-            for position in positions[prefix]:
-                candidates[position] = patterns
-        rest_matches: dict[int, list[tuple[int, int]]] = {}
-        for order, pattern in self.rest:
-            for match in pattern.finditer(lowered):
-                rest_matches.setdefault(match.start(), []).append((order, match.end()))
+        candidates = _candidates(lowered)[self.index]
+        if self.rest_finder is not None:
+            candidates = self._with_rest(lowered, candidates)
         found = []
         last_end = 0
-        for position in sorted(candidates.keys() | rest_matches.keys()):
+        for position, leaf in candidates:
             if position < last_end:
                 continue
-            best = None
-            for order, pattern in candidates.get(position, ()):
-                if best is not None and order > best[0]:
+            if leaf.__class__ is int:  # a match of the patterns without keys, ending there
+                end = leaf
+            else:
+                match = leaf.match(lowered, position)
+                if match is None:
                     continue
-                match = pattern.match(lowered, position)
-                if match is not None:
-                    best = (order, match.end())
-            for order, end in rest_matches.get(position, ()):
-                if best is None or order < best[0]:
-                    best = (order, end)
-            if best is not None and best[1] > position:
-                found.append((position, best[1]))
-                last_end = best[1]
+                end = match.end()
+            if end > position:
+                found.append((position, end))
+                last_end = end
         return found
 
+    def _with_rest(self, lowered: str, candidates: list) -> list:
+        keyed = {position for position, _ in candidates}
+        extra = [
+            (match.start(), match.end(1))
+            for match in self.rest_finder.finditer(lowered)
+            if match.start() not in keyed
+        ]
+        return sorted(candidates + extra, key=lambda item: item[0])
 
-PREFIX = 3
-_PREFIXES: set[str] = set()  # what every Terms made so far starts with
+
+KEY_MAX = 8  # longer keys start fewer words, so fewer patterns are tried
+KEY_LIMIT = 64  # more keys than this for one pattern: try shorter ones
+_REGISTRY: list[Terms] = []  # every Terms made so far
+
+
+def dispatch_keys(pattern: str) -> set[str] | None:
+    """The longest strings (KEY_MAX characters at most) that every match of `pattern` begins
+    with one of, or None when none can be listed."""
+    for size in range(KEY_MAX, 0, -1):
+        found = prefixes(pattern, size, KEY_LIMIT)
+        if found:
+            return found
+    return None
 
 
 @cache
-def _trigger() -> re.Pattern[str]:
-    # A lookahead: "a p" (of "a person") must not hide "par" two characters later.
-    return re.compile(r"\b(?=(" + trie_pattern(sorted(_PREFIXES)) + "))")
+def _dispatch() -> tuple[re.Pattern[str], dict[str, list[tuple[int, re.Pattern[str]]]]]:
+    """The trigger (a word start and the longest key there) and, per key, the Terms to try
+    there with their leaf alternation: the patterns of every key that is a prefix of it."""
+    keys = {key for terms in _REGISTRY for key in terms.keys}
+    table: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+    for key in keys:
+        entries = []
+        for terms in _REGISTRY:
+            orders = set()
+            for size in range(1, len(key) + 1):
+                orders.update(terms.keys.get(key[:size], ()))
+            if orders:
+                entries.append((terms.index, terms.leaf(tuple(sorted(orders)))))
+        table[key] = entries
+    # A lookahead: "a p" (of "a person") must not hide "par" two characters later; the trie
+    # takes the longest key there, and the table covers the shorter ones.
+    trigger = re.compile(r"\b(?=(" + trie_pattern(sorted(keys)) + "))")
+    return trigger, table
 
 
 @lru_cache(maxsize=2)
-def prefix_positions(lowered: str) -> dict[str, list[int]]:
-    """Where in `lowered` a word starts with a prefix that some Terms needs, by prefix: one
-    scan of the text shared by every Terms."""
-    positions: dict[str, list[int]] = {}
-    for match in _trigger().finditer(lowered):
-        positions.setdefault(match.group(1), []).append(match.start())
-    return positions
+def _candidates(lowered: str) -> list[list[tuple[int, re.Pattern[str]]]]:
+    """Per Terms (by index), the word starts in `lowered` where some of its patterns may
+    match and the alternation to try there: one scan of the text for every Terms."""
+    trigger, table = _dispatch()
+    found: list[list[tuple[int, re.Pattern[str]]]] = [[] for _ in _REGISTRY]
+    for match in trigger.finditer(lowered):
+        position = match.start()
+        for index, leaf in table[match.group(1)]:
+            found[index].append((position, leaf))
+    return found
 
 
 def trie_pattern(words: list[str]) -> str:

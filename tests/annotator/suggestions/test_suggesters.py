@@ -4,6 +4,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from annotator.suggestions.suggesters.evaluation import evaluate
 from corpus.models import normalize_newlines
 from tests.factories import EMOJI_TEXT
 
+DEMO = Path(__file__).resolve().parents[3] / "corpus/fixtures/demo"
 ASTRAL = "🇰🇵😀𝔘𝔫𝔦 "
 
 
@@ -362,3 +364,24 @@ def test_propaganda_phrase_keeps_every_rationale_and_trims_punctuation():
     assert found[0][1].score > found[1][1].score  # more cues, higher score
     for quote in quotes:
         assert quote == quote.strip(" ,;:") and quote
+
+
+def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
+    import random
+
+    from annotator.management.commands.generate_corpus import article
+    from annotator.suggestions.suggesters.cues import lowered_text
+
+    rng = random.Random(3)
+    texts = [article(rng, 3000, emoji=i % 2 == 0) for i in range(6)]
+    texts += [normalize_newlines(p.read_text(encoding="utf-8")) for p in sorted(DEMO.glob("*.txt"))]
+    lexicons = [sourced.VERBS, sourced.PREPOSITIONS, sourced.ANONYMOUS]
+    lexicons += [terms for _, _, terms in disputed.CUES + propaganda.TECHNIQUES]
+    found = 0
+    for text in texts:
+        lowered = lowered_text(text)
+        for terms in lexicons:
+            expected = [m.span() for m in terms.ignorecase.finditer(text)]
+            assert list(terms.spans(text, lowered)) == expected
+            found += len(expected)
+    assert found > 500

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from itertools import accumulate, compress
 
 from annotator.suggestions.suggesters.base import SpanSuggestion, trim
 from annotator.suggestions.suggesters.cues import Terms, data, enclosing_quote, lowered_text
@@ -36,6 +37,7 @@ LOADED_SCORE = 0.45
 MAX_QUOTE = 160
 CONTEXT = 2
 WORD = re.compile(r"[^\W\d_][\w’'\-]*")
+WORDS = re.compile(f"({WORD.pattern})")
 # Clause punctuation a phrase never crosses (quotes included: a quotation is its own unit).
 CLAUSE = re.compile(r"[.,;:!?()\[\]\n“”\"—–]")
 # A short quotation of one to four words: “experts”, “fake news”, “Crooked Hillary”.
@@ -51,14 +53,20 @@ class _Words:
 
     def __init__(self, text: str, lowered: str | None) -> None:
         self.text = text
+        # Splitting on the words (captured) gives them and the text between them; their
+        # offsets are running sums of the pieces' lengths: no match object per word.
+        pieces = WORDS.split(text if lowered is None else lowered)
+        bounds = list(accumulate(map(len, pieces)))
+        self.starts = bounds[0:-1:2]
+        self.spans = list(zip(self.starts, bounds[1::2], strict=True))
+        words = pieces[1::2]
         if lowered is None:  # lowercasing moved offsets ("İ"): lowercase word by word
-            self.spans = [m.span() for m in WORD.finditer(text)]
-            self.loaded = [(s, e) for s, e in self.spans if text[s:e].lower() in LOADED]
-        else:
-            self.spans = [m.span() for m in WORD.finditer(lowered)]
-            self.loaded = [(s, e) for s, e in self.spans if lowered[s:e] in LOADED]
-        self.starts = [start for start, _ in self.spans]
-        self.breaks = [m.start() for m in CLAUSE.finditer(text)]
+            words = [word.lower() for word in words]
+        self.loaded = list(compress(self.spans, [word in LOADED for word in words]))
+        # CLAUSE matches one character: a break is the end of each piece but the last.
+        pieces = CLAUSE.split(text)
+        lengths = map((1).__add__, map(len, pieces[:-1]))  # each piece and its break
+        self.breaks = list(accumulate(lengths, initial=-1))[1:]
 
     def _broken(self, start: int, end: int) -> bool:
         """A clause break between the two offsets?"""

@@ -22,9 +22,12 @@ _MODIFIER = r"(?:[\w.’'\-]+[ \t]+){0,3}?"
 _AUX = r"(?:\s+(?:has|have|had|also|later|previously|repeatedly|long|not|would|will|did)){0,3}"
 
 # A speaker right before a cue, e.g. "A NATO spokesperson | said"; anchored at the window end.
-SOURCE_BEFORE = re.compile(
-    rf"(?:^|(?<=[\s,“”\"(—]))((?:{_MODIFIER}{GENERIC_SOURCE})|{NAME}|{PRONOUN}){_AUX}\s*$"
-)
+_SPEAKER = rf"((?:{_MODIFIER}{GENERIC_SOURCE})|{NAME}|{PRONOUN}){_AUX}\s*$"
+_BREAK = r"[\s,“”\"(—]"
+SOURCE_BEFORE = re.compile(rf"(?:^|(?<={_BREAK})){_SPEAKER}")
+# The same speaker with the break before it consumed: a pattern that starts with a character
+# class lets re skip to the next break at C speed instead of trying every position.
+_AFTER_BREAK = re.compile(rf"{_BREAK}{_SPEAKER}")
 # A speaker right after a cue, e.g. "said | Dr. Soo-jin Park" or "per | KCNA Watch".
 SOURCE_AFTER = re.compile(rf"\s*((?:(?:[Aa]n?|[Tt]he)\s+)?(?:{_MODIFIER}{GENERIC_SOURCE}|{NAME}))")
 LEADING_WORDS = frozenset(
@@ -79,29 +82,53 @@ _GENERIC = re.compile(GENERIC_SOURCE)
 _LOWER_LAST = frozenset(["of", "the", "de", "von", "al", "he", "she", "they", "it"])
 
 
-def _may_end_a_source(text: str, start: int, position: int) -> bool:
-    """False when no speaker can end right before `position` (up to three auxiliaries
-    between): the word there is neither capitalised nor a generic source or pronoun. Most
-    cues fail here, before SOURCE_BEFORE tries every position of its window."""
-    words = text[start:position].split()
+_NAME_WORD = re.compile(r"[A-Z][\w’'.\-]*")
+_NAME_LINKS = frozenset(["of", "the", "de", "von", "al"])
+# A speaker with its auxiliaries spans at most this many words (three modifiers, a two-word
+# source such as "White House", three auxiliaries), unless it is a run of names.
+_MAX_WORDS = 8
+
+
+def _search_start(text: str, start: int, position: int) -> int | None:
+    """Where SOURCE_BEFORE may find a speaker ending at `position` (searching from `start`):
+    None when the word there (up to three auxiliaries before it) is neither capitalised nor
+    a generic source or pronoun, which most cues fail, else the start of the earliest word a
+    match can begin in: one of the last eight words, or the word before a tail of names,
+    name links and auxiliaries. SOURCE_BEFORE then tries fewer positions, same match."""
+    window = text[start:position]
+    words = window.split()
     k, stripped = len(words), 0
     while k and stripped < 3 and words[k - 1] in _AUX_WORDS:
         k, stripped = k - 1, stripped + 1
     if not k:
-        return False
+        return None
     last = _LAST_WORD.search(words[k - 1])
     if last is None:
-        return False
+        return None
     word = last.group()
-    return word[0].isupper() or word in _LOWER_LAST or _GENERIC.fullmatch(word) is not None
+    if not (word[0].isupper() or word in _LOWER_LAST or _GENERIC.fullmatch(word) is not None):
+        return None
+    tail = 0
+    for word in reversed(words):
+        if word in _AUX_WORDS or word in _NAME_LINKS or _NAME_WORD.fullmatch(word):
+            tail += 1
+        else:
+            break
+    keep = max(_MAX_WORDS, tail + 1)
+    if len(words) <= keep:
+        return start
+    return start + len(window.rsplit(None, keep)[0])
 
 
 def source_before(text: str, position: int, window: int = 80) -> tuple[int, str] | None:
     """The speaker ending at `position`: (start offset, name) or None."""
-    start = max(0, position - window)
-    if not _may_end_a_source(text, start, position):
+    start = _search_start(text, max(0, position - window), position)
+    if start is None:
         return None
-    match = SOURCE_BEFORE.search(text, start, position)
+    if start == 0:  # "^": a speaker at the very start of the text needs no break before it
+        match = SOURCE_BEFORE.match(text, 0, position) or _AFTER_BREAK.search(text, 0, position)
+    else:  # the break may be the character just before the window
+        match = _AFTER_BREAK.search(text, start - 1, position)
     if match is None:
         return None
     begin, name = match.start(1), match.group(1)

@@ -172,9 +172,12 @@ def _merge(found: list[tuple[int, int, float, str]]) -> list[SpanSuggestion]:
 
 
 def _suggestion(group: list[tuple[int, int, float, str]]) -> SpanSuggestion:
-    reasons = list(dict.fromkeys(reason for *_, reason in group))
-    score = min(0.95, max(score for _, _, score, _ in group) + 0.1 * (len(reasons) - 1))
-    start = min(start for start, *_ in group)
-    end = max(end for _, end, *_ in group)
+    """`group` is sorted: the first item starts first."""
+    if len(group) == 1:  # most phrases: one cue
+        start, end, score, reason = group[0]
+        return SpanSuggestion(start, end, name, round(min(0.95, score), 2), f"Technique: {reason}.")
+    reasons = list(dict.fromkeys([item[3] for item in group]))
+    score = min(0.95, max([item[2] for item in group]) + 0.1 * (len(reasons) - 1))
+    end = max([item[1] for item in group])
     rationale = "Technique: " + "; ".join(reasons) + "."
-    return SpanSuggestion(start, end, name, round(score, 2), rationale)
+    return SpanSuggestion(group[0][0], end, name, round(score, 2), rationale)

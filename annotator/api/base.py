@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponseBase, HttpResponseNotModified
+from django.http import HttpResponseBase
 from django.utils.cache import parse_etags, patch_cache_control
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
@@ -166,24 +164,15 @@ def flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() in {"1", "true", "yes", "on"}
 
 
-def with_etag(request: Request, response: HttpResponseBase) -> HttpResponseBase:
-    """A strong ETag of the rendered body; 304 when the client's If-None-Match holds it.
-
-    Hashing what is sent makes the tag change whenever anything in the body does (the
-    document, an included annotation or suggestion, what blind review lets this user see).
-    """
-    response.render()
-    etag = '"' + hashlib.blake2b(response.content, digest_size=16).hexdigest() + '"'
-    response["ETag"] = etag
-    # Per user (the body depends on who reads it), and always revalidated.
-    patch_cache_control(response, private=True, no_cache=True)
+def etag_matches(request: Request, etag: str) -> bool:
+    """Whether the client's If-None-Match holds `etag` (weak or strong) or `*`."""
     wanted = [
         tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
     ]
-    if etag in wanted or "*" in wanted:
-        not_modified = HttpResponseNotModified()
-        for header in ("ETag", "Cache-Control", "Vary"):
-            if header in response:
-                not_modified[header] = response[header]
-        return not_modified
+    return etag in wanted or "*" in wanted
+
+
+def revalidated(response: HttpResponseBase) -> HttpResponseBase:
+    """Per user (the body depends on who reads it), and always revalidated."""
+    patch_cache_control(response, private=True, no_cache=True)
     return response

@@ -21,15 +21,16 @@ from annotator.api.base import (
     Conflict,
     IsLeadForWrites,
     ServiceUnavailable,
+    etag_matches,
     flag,
+    revalidated,
     validation_detail,
-    with_etag,
 )
+from annotator.api.document_read import annotation_rows, document_etag
 from annotator.api.filters import DocumentFilter
 from annotator.api.parsers import CSVParser, NDJSONParser
 from annotator.api.revisions import DocumentRevisionActions
 from annotator.api.serializers import (
-    AnnotationSerializer,
     DocumentCreateResultSerializer,
     DocumentInputSerializer,
     DocumentListSerializer,
@@ -109,19 +110,32 @@ class DocumentViewSet(
         includes = _includes(request)
         document = self.get_object()
         data = self.get_serializer(document).data
+        annotations = suggestions = None
         if "annotations" in includes:
             annotations = annotation_list(document=document, user=request.user)
-            data["annotations"] = AnnotationSerializer(annotations, many=True).data
         if "suggestions" in includes:
-            suggestions = suggestion_pending_list_for_user(document=document, user=request.user)
+            suggestions = list(
+                suggestion_pending_list_for_user(document=document, user=request.user)
+            )
+        etag = document_etag(
+            request=request,
+            document_data=data,
+            annotations=annotations,
+            suggestions=suggestions,
+        )
+        if etag_matches(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        if annotations is not None:
+            data["annotations"] = annotation_rows(annotations)
+        if suggestions is not None:
             context = self.get_serializer_context()
             data["suggestions"] = SuggestionSerializer(suggestions, many=True, context=context).data
-        return Response(data)
+        return Response(data, headers={"ETag": etag})
 
     def finalize_response(self, request: Request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.action == "retrieve" and response.status_code == 200:
-            return with_etag(request, response)
+        if self.action == "retrieve" and response.status_code in (200, 304):
+            return revalidated(response)
         return response
 
     @extend_schema(

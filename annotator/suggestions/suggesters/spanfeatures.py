@@ -35,32 +35,47 @@ def sentences(words: list[str]) -> list[tuple[int, int]]:
     return found
 
 
+_SIDX = tuple(f"sidx={i}" for i in range(4))
+_NEAR = {
+    side: tuple((f"cue{side}", f"cue{side}{d}") for d in range(5))
+    for side in ("here", "right", "left")
+}
+
+
 def context_features(words: list[str], lowers: list[str]) -> list[list[str]]:
     """Per token: is it a reporting cue; does its sentence have one, and is the nearest one
     before or after it (and how far); first/last token and index of its sentence; quotes."""
     cues = reporting_words()
-    result: list[list[str]] = [[] for _ in words]
+    result: list[list[str]] = []
     for index, (start, end) in enumerate(sentences(words)):
         marks = [k for k in range(start, end) if lowers[k] in cues]
         quoted = any(words[k] in '"“”' for k in range(start, end))
+        sidx = _SIDX[min(index, 3)]
+        position = 0  # marks[position] is the first cue at or after k
         for k in range(start, end):
-            f = result[k]
-            f.append(f"sidx={min(index, 3)}")
+            f = [sidx]
+            result.append(f)
             if k == start:
                 f.append("sfirst")
             if k == end - 1:
                 f.append("slast")
             if quoted:
                 f.append("squote")
-            if lowers[k] in cues:
-                f.append("cue")
             if not marks:
                 f.append("nocue")
                 continue
-            nearest = min(marks, key=lambda m: abs(m - k))
-            side = "here" if nearest == k else ("right" if nearest > k else "left")
-            distance = min(abs(nearest - k), 12) // 3
-            f.extend((f"cue{side}", f"cue{side}{distance}"))
+            while position < len(marks) and marks[position] < k:
+                position += 1
+            after = marks[position] if position < len(marks) else None
+            before = marks[position - 1] if position else None
+            # The nearest cue; on a tie the earlier one (as min() over marks in order).
+            if after == k:
+                f.append("cue")
+                f.extend(_NEAR["here"][0])
+            elif after is None or (before is not None and k - before <= after - k):
+                f.extend(_NEAR["left"][min(k - before, 12) // 3])
+            else:
+                f.extend(_NEAR["right"][min(after - k, 12) // 3])
             if marks[0] > k:
                 f.append("beforefirstcue")
             if marks[-1] < k:

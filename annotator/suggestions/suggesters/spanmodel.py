@@ -63,6 +63,23 @@ def _word_features(word: str) -> tuple[str, ...]:
     return (f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}")
 
 
+_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_POS = tuple(f"pos={i}" for i in range(6))
+_RPOS = tuple(f"rpos={i}" for i in range(6))
+
+
+@lru_cache(maxsize=100_000)
+def _neighbour_features(lower: str) -> tuple[str, ...]:
+    """The attributes a word gives the token `offset` away, in _OFFSETS order."""
+    return tuple(f"{offset}w={lower}" for offset in _OFFSETS)
+
+
+@lru_cache(maxsize=100_000)
+def _neighbour_shapes(word: str) -> tuple[str, str]:
+    shape = _shape(word)
+    return f"-1sh={shape}", f"1sh={shape}"
+
+
 def rule_spans(text: str) -> list[tuple[int, int, str]]:
     """What the rule suggesters propose on the text: the span model learns how far to trust
     them (attributes "r", "rB", "rE" + label on the tokens of each rule span)."""
@@ -108,35 +125,39 @@ def features(
     para = [f"pend={words[-1]}" if not words[-1].isalnum() else "pend=w"]
     if "!" in words:
         para.append("p!")
-    inside_quote, quote_state = [], False
-    for word in words:
-        if word in QUOTES:
-            quote_state = not quote_state if word == '"' else word in "“«"
-        inside_quote.append(quote_state)
     count = len(words)
     context = context_features(words, lowers) if CONTEXT else [[] for _ in words]
     if rules is not None:
         for mine, marks in zip(context, rule_marks(toks, rules), strict=True):
             mine.extend(marks)
+    # Each word's attributes as seen from its neighbours, built once per word.
+    around = [_neighbour_features(lower) for lower in lowers]
+    shapes = [_neighbour_shapes(word) for word in words]
+    edges = ("-3edge", "-2edge", "-1edge", "1edge", "2edge", "3edge")
+    quote_state = False
     result = []
     for i, word in enumerate(words):
+        if word in QUOTES:
+            quote_state = not quote_state if word == '"' else word in "“«"
         f = ["bias", *_word_features(word), *para, *context[i]]
         if counts is not None and len(word) > 3 and counts[lowers[i]] >= 3:
             f.append("rep")
-        f.append(f"pos={min(i, 5)}")
-        f.append(f"rpos={min(count - 1 - i, 5)}")
-        if inside_quote[i]:
+        f.append(_POS[min(i, 5)])
+        f.append(_RPOS[min(count - 1 - i, 5)])
+        if quote_state:
             f.append("inq")
         if word[:1].isupper():
             f.append("cap")
-        for offset in (-3, -2, -1, 1, 2, 3):
+        for n, offset in enumerate(_OFFSETS):
             j = i + offset
             if 0 <= j < count:
-                f.append(f"{offset}w={lowers[j]}")
-                if abs(offset) == 1:
-                    f.append(f"{offset}sh={_shape(words[j])}")
+                f.append(around[j][n])
+                if offset == -1:
+                    f.append(shapes[j][0])
+                elif offset == 1:
+                    f.append(shapes[j][1])
             else:
-                f.append(f"{offset}edge")
+                f.append(edges[n])
         if i > 0:
             f.append(f"b-1={lowers[i - 1]}|{lowers[i]}")
         if i + 1 < count:
@@ -247,15 +268,11 @@ class Tagger:
         weights = self.weights[label]
         scored: dict[str, float] = {}
         for attributes in xseq:
-            for attribute in attributes:
-                word = attribute[2:]
-                if (
-                    attribute.startswith("w=")
-                    and weights.get(attribute, 0) > 0
-                    and word.isalpha()
-                    and word not in FUNCTION_WORDS
-                ):
-                    scored[word] = max(scored.get(word, 0.0), weights[attribute])
+            attribute = attributes[1]  # "w=" + the word (features() puts it there)
+            word = attribute[2:]
+            weight = weights.get(attribute, 0.0)
+            if weight > 0 and word.isalpha() and word not in FUNCTION_WORDS:
+                scored[word] = max(scored.get(word, 0.0), weight)
         return [w for w, _ in sorted(scored.items(), key=lambda x: -x[1])[:count]]
 
 

@@ -1,11 +1,30 @@
 """GET /api/documents/{id}/?include=annotations,suggestions, its ETag, and cursor pages."""
 
+import datetime
+import zoneinfo
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from annotator.models import Annotation, Assignment
-from annotator.suggestions.decisions import suggestion_reject
+from annotator.annotations.selectors import annotation_list
+from annotator.annotations.services import (
+    annotation_create,
+    annotation_delete,
+    annotation_restore,
+    annotation_update,
+)
+from annotator.api.document_read import annotation_rows
+from annotator.api.serializers import AnnotationSerializer, DocumentSerializer
+from annotator.models import Annotation, Assignment, Label, Suggestion
+from annotator.review.services import assignment_mark_done, collection_settings_update
+from annotator.suggestions.decisions import (
+    suggestion_accept,
+    suggestion_decision_undo,
+    suggestion_reject,
+)
+from corpus.services import document_update
 from tests.factories import (
     AnnotationFactory,
     CollectionFactory,
@@ -233,3 +252,152 @@ def test_other_lists_take_cursor_pages(api, reviewer, document):
     assert len(body["results"]) == 2 and body["next"]
     docs = api.get("/api/documents/?cursor=&page_size=1").json()
     assert [d["id"] for d in docs["results"]] == [document.pk]
+
+
+# The lean rows and the validator (annotator/api/document_read.py)
+
+
+def test_lean_rows_equal_the_serializers_output(reviewer, other_reviewer):
+    document = DocumentFactory(text="Emoji 🙂 here. " + "Officials said so. " * 5)
+    suggestion = SuggestionFactory(document=document, start=0, end=5)
+    AnnotationFactory(document=document, start=6, end=7, created_by=reviewer, note="é\u2028")
+    AnnotationFactory(document=document, start=0, end=5, suggestion=suggestion, origin="suggestion")
+    final = AnnotationFactory(
+        document=document, start=9, end=13, created_by=other_reviewer, is_final=True
+    )
+    Annotation.objects.filter(pk=final.pk).update(
+        adjudicated_from=[1, 2],
+        anchor_state="moved",
+        anchor_confidence=0.25,
+        # A whole second: isoformat() then writes no fraction.
+        created_at=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+    )
+    annotations = annotation_list(document=document, user=reviewer)
+    serializer = AnnotationSerializer()
+    for zone in ("UTC", "Europe/Berlin", "America/St_Johns"):
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            rows = annotation_rows(annotations)
+            assert rows == [serializer.slow_representation(a) for a in annotations], zone
+            assert [list(row) for row in rows] == [AnnotationSerializer.Meta.fields] * 3
+    assert rows[2]["created_at"] == "2026-01-01T23:34:05-03:30"
+
+
+def test_one_call_body_is_the_serializers(api, reviewer):
+    document = DocumentFactory()
+    for start in (8, 0, 3):
+        AnnotationFactory(document=document, start=start, end=start + 4, created_by=reviewer)
+    body = api.get(_url(document, "?include=annotations")).json()
+    annotations = annotation_list(document=document, user=reviewer)
+    assert body == {
+        **DocumentSerializer(document).data,
+        "annotations": AnnotationSerializer(annotations, many=True).data,
+    }
+
+
+class Reader:
+    """Opens a document as one user, sending the tag it last read."""
+
+    def __init__(self, user, document, query: str = INCLUDE) -> None:
+        self.client, self.url = api_for(user), _url(document, query)
+        self.etag, self.body = "", None
+
+    def changed(self) -> bool:
+        """Whether the answer changed; a 304 must mean the body would be the same."""
+        response = self.client.get(self.url, HTTP_IF_NONE_MATCH=self.etag)
+        if response.status_code == 304:
+            assert self.client.get(self.url).json() == self.body, "a stale body was kept"
+            return False
+        assert response.status_code == 200
+        self.etag, body = response["ETag"], response.json()
+        changed, self.body = body != self.body, body
+        assert changed, "the tag changed but the body did not"
+        return True
+
+
+def test_tag_follows_every_change_of_what_each_user_sees(reviewer, other_reviewer, lead):
+    collection = CollectionFactory(slug="tagged", blind_review=True)
+    document = DocumentFactory(collection=collection, text="Officials said so. " * 10)
+    mine = AnnotationFactory(document=document, start=0, end=9, created_by=reviewer)
+    AnnotationFactory(document=document, start=10, end=14, created_by=other_reviewer)
+    first, second, third = (
+        SuggestionFactory(document=document, start=s, end=s + 4) for s in (20, 40, 60)
+    )
+    readers = {"reviewer": Reader(reviewer, document), "lead": Reader(lead, document)}
+    plain = Reader(reviewer, document, "?include=annotations")
+
+    def step(*expected: str) -> None:
+        seen = {name for name, reader in readers.items() if reader.changed()}
+        assert seen == set(expected)
+
+    step("reviewer", "lead")
+    assert plain.changed() and not plain.changed()
+    step()  # nothing changed: 304 for both
+
+    created = annotation_create(
+        document=document, created_by=reviewer, start=20, end=28, label="disputed"
+    )
+    step("reviewer", "lead")
+    assert plain.changed()
+    mine = annotation_update(annotation=mine, user=reviewer, version=mine.version, note="n")
+    step("reviewer", "lead")
+    annotation_delete(annotation=created, user=reviewer, version=created.version)
+    step("reviewer", "lead")
+    assert plain.changed()
+    annotation_restore(annotation_id=created.pk, user=reviewer)
+    step("reviewer", "lead")
+
+    suggestion_reject(suggestion=first, user=other_reviewer)
+    step("lead")  # blind review: the reviewer does not see another's decision
+    suggestion_accept(suggestion=second, user=reviewer)
+    step("reviewer", "lead")
+    suggestion_decision_undo(suggestion=second, user=reviewer, version=1)
+    step("reviewer", "lead")
+    Suggestion.objects.filter(pk=third.pk).update(score=0.91)  # a run merges in place
+    step("reviewer", "lead")
+
+    for blind_review in (False, True):
+        collection_settings_update(
+            collection=collection, user=lead, blind_review=blind_review, assigned_only=False
+        )
+        step("reviewer")  # open: the other reviewer's span and decision show; blind: hidden
+    assignment_mark_done(document=document, reviewer=reviewer)
+    step("reviewer")  # shown again: the reviewer's work is done
+    assert plain.changed()
+
+    Label.objects.filter(slug="disputed").update(slug="contested")
+    step("reviewer", "lead")
+    other_reviewer.username = "renamed"
+    other_reviewer.save()
+    step("reviewer", "lead")
+    document_update(document=document, title="Retitled")
+    step("reviewer", "lead")
+    step()
+
+
+def _documents_of_1_and_50(blind_review: bool, reviewer, other_reviewer) -> list:
+    collection = CollectionFactory(slug=f"c-1-50-{blind_review}", blind_review=blind_review)
+    small, large = DocumentFactory(collection=collection), DocumentFactory(collection=collection)
+    for document, count in ((small, 1), (large, 50)):
+        for start in range(count):
+            author = other_reviewer if start % 2 else reviewer
+            AnnotationFactory(document=document, start=start, end=start + 2, created_by=author)
+    return [small, large]
+
+
+@pytest.mark.parametrize("blind_review", [False, True])
+def test_open_and_its_304_cost_the_same_few_queries_for_1_or_50_annotations(
+    reviewer, other_reviewer, lead, blind_review, django_assert_num_queries
+):
+    documents = _documents_of_1_and_50(blind_review, reviewer, other_reviewer)
+    for user in (reviewer, lead):
+        client = api_for(user)
+        client.get(_url(documents[0], "?include=annotations"))  # token and throttle warm-up
+        # token, roles, the document, (blind review: done?), the annotations' aggregate
+        revalidate = 5 if blind_review and user == reviewer else 4
+        for document in documents:
+            url = _url(document, "?include=annotations")
+            with django_assert_num_queries(revalidate + 1):  # and the rows
+                response = client.get(url)
+            assert response.json()["annotations"]
+            with django_assert_num_queries(revalidate):
+                assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304

@@ -180,7 +180,7 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
         children = _children(serve.pid)
         commands = [open(f"/proc/{pid}/cmdline").read() for pid in children]  # noqa: SIM115
         assert len(children) == 2, commands
-        assert any("celery" in c and "worker" in c for c in commands), commands
+        assert any("annotator.worker" in c for c in commands), commands
         assert any("runserver" in c for c in commands), commands
         # The worker connects to the embedded SQLite broker, which creates its file.
         deadline = time.monotonic() + 60
@@ -188,7 +188,7 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
             assert time.monotonic() < deadline, "the worker did not open the SQLite broker"
             time.sleep(0.2)
         # A killed worker is started again; the web server keeps answering meanwhile.
-        worker = next(p for p, c in zip(children, commands, strict=True) if "celery" in c)
+        worker = next(p for p, c in zip(children, commands, strict=True) if "annotator.worker" in c)
         os.kill(worker, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while True:

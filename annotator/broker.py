@@ -205,7 +205,7 @@ class Transport(virtual.Transport):
     channel_errors = virtual.Transport.channel_errors + (sqlite3.DatabaseError,)
 
     def __new__(cls, client, **kwargs):
-        if not client.hostname.startswith("sqlite:"):
+        if not (client.hostname or "").startswith("sqlite:"):
             # Named, as kombu names transports: broker_sqlalchemy imports this module.
             return symbol_by_name(SQLALCHEMY_TRANSPORT)(client, **kwargs)
         return super().__new__(cls)

@@ -2,7 +2,7 @@
 
 The same worker as `celery -A annotator worker -Q default,suggestions --pool solo
 --loglevel WARNING --skip-checks --quiet`, started without celery's command line, which
-imports click, click-repl and prompt_toolkit (about 12 MB that an idle worker keeps).
+imports click-repl and prompt_toolkit (about 8 MB that an idle worker would keep).
 The system checks are the web server's: run here, they import every URL and view.
 """
 

@@ -1,12 +1,14 @@
 """Idle memory of the run command; run as a script (not collected by pytest):
 
-    .venv/bin/python tests/benchmarks/bench_memory.py [--wait 75] [--runs 1] [--port 8765]
+    .venv/bin/python tests/benchmarks/bench_memory.py [--wait 75] [--runs 1] [--request]
+        [--env NAME=VALUE ...]
 
 Each run starts `manage.py serve` (the default run command: supervisor, web server, worker)
 on a fresh DATA_DIR with the embedded database and broker (DATABASE_URL and CELERY_BROKER_URL
-are removed from its environment), waits until the web server accepts connections and --wait seconds after the start, then
-prints the proportional set size (PSS, /proc/PID/smaps_rollup) of every process in its tree
-and their total, with the load average. Ctrl-C or the end of the run stops the tree.
+are removed from its environment), waits until the web server accepts connections (with
+--request, serves the login page once) and until --wait seconds after the start, then prints
+the proportional set size (PSS, /proc/PID/smaps_rollup) of every process in its tree and
+their total, with the load average. The end of the run stops the tree.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -80,7 +83,7 @@ def wait_for_web(port: int, process: subprocess.Popen, timeout: float = 180) -> 
     raise SystemExit("the web server did not answer")
 
 
-def run(wait: float, port: int, extra_env: dict[str, str]) -> int:
+def run(wait: float, port: int, extra_env: dict[str, str], request: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_memory_") as data_dir:
         env = {**os.environ, "DATA_DIR": data_dir, **extra_env}
         env.pop("DATABASE_URL", None)
@@ -97,6 +100,8 @@ def run(wait: float, port: int, extra_env: dict[str, str]) -> int:
         try:
             started = time.monotonic()
             wait_for_web(port, process)
+            if request:  # a server that has served a page (templates, sessions loaded)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/").read()
             time.sleep(max(0.0, wait - (time.monotonic() - started)))
             rows = [(describe(pid), pid, pss_kb(pid)) for pid in tree(process.pid)]
         finally:
@@ -119,13 +124,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for serve")
+    parser.add_argument("--request", action="store_true", help="GET the login page once")
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
     totals = []
     for number in range(1, args.runs + 1):
         load = Path("/proc/loadavg").read_text().split()[:3]
         print(f"run {number}: load average {' '.join(load)}")
-        totals.append(run(args.wait, args.port or free_port(), extra_env))
+        totals.append(run(args.wait, args.port or free_port(), extra_env, args.request))
     if len(totals) > 1:
         print(f"totals MB: {', '.join(f'{kb / 1024:.1f}' for kb in totals)}")
 

@@ -1,112 +1,214 @@
-"""The embedded task broker: kombu's SQLAlchemy transport on its own SQLite file.
+"""The embedded task broker: a kombu transport on its own SQLite file, with the standard library.
 
-Every publish and every take is one SQLite transaction, so a reader never sees a message
-half-written (the filesystem transport's failure under load), and several processes may
-publish while workers consume. On top of kombu's transport this module:
+It reads and writes the tables of kombu's SQLAlchemy transport (`kombu_queue`,
+`kombu_message`), so a broker file written by either is read by the other, without
+SQLAlchemy's 20 MB in every process that publishes or consumes. Every publish and every take
+is one SQLite transaction, so a reader never sees a message half-written (the filesystem
+transport's failure under load), and several processes may publish while workers consume:
 
-- drops a message whose stored payload cannot be decoded (logged), instead of raising out
-  of the worker's event loop, which stops the worker ("Unrecoverable error");
-- deletes a message when a worker takes it (kombu keeps it, hidden, for ever), so the file
+- a take deletes the message (kombu's transport keeps it, hidden, for ever), so the file
   stays small;
-- waits out SQLite's write lock (busy timeout) and uses WAL so taking a message does not
-  block publishers;
-- passes only engine options to SQLAlchemy (kombu also hands it `polling_interval`).
+- a message whose stored payload cannot be decoded is dropped (logged), instead of raising
+  out of the worker's event loop, which stops the worker ("Unrecoverable error");
+- SQLite's write lock is waited out (busy timeout, `busy_timeout` transport option in
+  seconds) and WAL keeps a take from blocking publishers; a lock still held after that is a
+  busy broker: a take finds nothing this round, a publish fails as a connection error (and
+  is retried by Celery).
 
 A message taken by a worker that is then killed is gone from the broker, as with the
 filesystem transport; suggestion runs are recovered from the database instead
 (annotator.suggestions.progress.suggestion_runs_recover, when a worker starts).
 
-annotator.celery points kombu's `sqla+` / `sqlalchemy+` URLs at this transport.
+annotator.celery points kombu's `sqla+` / `sqlalchemy+` URLs at this transport; a URL naming
+another database than SQLite (`sqla+postgresql://...`) gets the SQLAlchemy one
+(annotator/broker_sqlalchemy.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import threading
 from queue import Empty
 
-from kombu.transport import sqlalchemy as kombu_sqla
+from kombu.transport import virtual
 from kombu.utils.encoding import bytes_to_str
-from sqlalchemy import event, text
-from sqlalchemy.exc import OperationalError
+from kombu.utils.imports import symbol_by_name
 
 logger = logging.getLogger(__name__)
 
-# Transport options that are the transport's own, not create_engine()'s.
-NOT_ENGINE_OPTIONS = ("polling_interval", "busy_timeout")
+# The tables of kombu's SQLAlchemy transport, as its models create them.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kombu_queue (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    name VARCHAR(200),
+    UNIQUE (name)
+);
+CREATE TABLE IF NOT EXISTS kombu_message (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    visible BOOLEAN,
+    timestamp DATETIME,
+    payload TEXT NOT NULL,
+    version SMALLINT NOT NULL,
+    queue_id INTEGER,
+    CONSTRAINT "FK_kombu_message_queue" FOREIGN KEY(queue_id) REFERENCES kombu_queue (id)
+);
+CREATE INDEX IF NOT EXISTS ix_kombu_message_timestamp ON kombu_message (timestamp);
+CREATE INDEX IF NOT EXISTS ix_kombu_message_visible ON kombu_message (visible);
+CREATE INDEX IF NOT EXISTS ix_kombu_message_timestamp_id ON kombu_message (timestamp, id);
+"""
+SQLALCHEMY_TRANSPORT = "annotator.broker_sqlalchemy:Transport"
+NEXT_MESSAGE = (
+    "SELECT id, payload FROM kombu_message WHERE queue_id = ? AND visible != 0"
+    " ORDER BY timestamp, id LIMIT 1"
+)
 
 
-def _payload(raw: str | bytes) -> dict:
-    payload = json.loads(bytes_to_str(raw))
-    if not isinstance(payload, dict) or not isinstance(payload.get("properties"), dict):
-        raise ValueError("not a kombu message")
+def database_path(url: str) -> str:
+    """`sqlite:////abs/file`, `sqlite:///relative/file` -> the file; `sqlite://` -> memory."""
+    path = url.split("sqlite://", 1)[1]
+    return path[1:] if path.startswith("/") else ":memory:"
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:  # BEGIN itself may have failed (the lock was not had in time)
+        db.execute("ROLLBACK")
+
+
+def message_or_drop(raw: str | bytes, message_id: int, queue: str) -> dict:
+    """The stored message; one that cannot be decoded is logged and dropped (Empty)."""
+    try:
+        payload = json.loads(bytes_to_str(raw))
+        if not isinstance(payload, dict) or not isinstance(payload.get("properties"), dict):
+            raise ValueError("not a kombu message")
+    except ValueError as exc:
+        logger.error(
+            "Dropped undecodable message %s from queue %s: %s (%r)",
+            message_id,
+            queue,
+            exc,
+            bytes_to_str(raw)[:200],
+        )
+        raise Empty() from exc
     return payload
 
 
-class Channel(kombu_sqla.Channel):
-    def _engine_from_config(self):
-        options = self.connection.client.transport_options
-        saved = {name: options.pop(name) for name in NOT_ENGINE_OPTIONS if name in options}
-        try:
-            engine = super()._engine_from_config()
-        finally:
-            options.update(saved)
-        if engine.dialect.name == "sqlite":
-            busy_ms = int(float(saved.get("busy_timeout", 30)) * 1000)
+class Channel(virtual.Channel):
+    _db: sqlite3.Connection | None = None
 
-            @event.listens_for(engine, "connect")
-            def _pragmas(dbapi_connection, _record) -> None:
-                cursor = dbapi_connection.cursor()
-                cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-                cursor.execute("PRAGMA journal_mode = WAL")
-                cursor.execute("PRAGMA synchronous = NORMAL")
-                cursor.close()
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # One SQLite connection per channel; a connection pool may hand the channel to
+        # another thread (the web server's), never to two at once: the lock makes sure.
+        self._lock = threading.RLock()
+        self._queue_ids: dict[str, int] = {}
 
-        return engine
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            options = self.connection.client.transport_options
+            busy = float(options.get("busy_timeout", 30))
+            db = sqlite3.connect(
+                database_path(self.connection.client.hostname),
+                timeout=busy,
+                isolation_level=None,  # autocommit; transactions are explicit
+                check_same_thread=False,
+            )
+            db.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(SCHEMA)
+            self._db = db
+        return self._db
 
     def _queue_id(self, queue: str) -> int:
-        """The queue's row id, looked up once per channel (kombu looks it up per message)."""
-        ids = self.__dict__.setdefault("_queue_ids", {})
-        if queue not in ids:
-            ids[queue] = self._get_or_create(queue).id
-        return ids[queue]
+        """The queue's row id, looked up once per channel (it never changes)."""
+        if queue not in self._queue_ids:
+            db = self.db
+            db.execute("INSERT OR IGNORE INTO kombu_queue (name) VALUES (?)", (queue,))
+            row = db.execute("SELECT id FROM kombu_queue WHERE name = ?", (queue,)).fetchone()
+            self._queue_ids[queue] = row[0]
+        return self._queue_ids[queue]
 
-    def _get(self, queue):
-        queue_id = self._queue_id(queue)
-        session = self.session
-        try:
-            if session.bind.name == "sqlite":
-                session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
-            message = (
-                session.query(self.message_cls)
-                .with_for_update()
-                .filter(self.message_cls.queue_id == queue_id)
-                .filter(self.message_cls.visible != False)  # noqa: E712 (SQL, not Python)
-                .order_by(self.message_cls.sent_at, self.message_cls.id)
-                .first()
+    def _new_queue(self, queue: str, **kwargs) -> None:
+        with self._lock:
+            self._queue_id(queue)
+
+    def _put(self, queue: str, message: dict, **kwargs) -> None:
+        with self._lock:
+            self.db.execute(
+                "INSERT INTO kombu_message (visible, timestamp, payload, version, queue_id)"
+                " VALUES (1, NULL, ?, 1, ?)",
+                (json.dumps(message), self._queue_id(queue)),
             )
-            if message is None:
-                session.commit()
-                raise Empty()
-            raw, message_id = message.payload, message.id
-            session.delete(message)
-            session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            logger.warning("Task broker busy or unavailable, trying again: %s", exc)
-            raise Empty() from exc
+
+    def _get(self, queue: str, timeout: float | None = None) -> dict:
+        with self._lock:
+            try:
+                raw, message_id = self._take(self._queue_id(queue))
+            except sqlite3.OperationalError as exc:
+                logger.warning("Task broker busy or unavailable, trying again: %s", exc)
+                raise Empty() from exc
+        return message_or_drop(raw, message_id, queue)
+
+    def _take(self, queue_id: int) -> tuple[str, int]:
+        """The queue's next message, deleted in the same write transaction."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            return _payload(raw)
-        except ValueError as exc:
-            logger.error(
-                "Dropped undecodable message %s from queue %s: %s (%r)",
-                message_id,
-                queue,
-                exc,
-                bytes_to_str(raw)[:200],
-            )
-            raise Empty() from exc
+            row = db.execute(NEXT_MESSAGE, (queue_id,)).fetchone()
+            if row is not None:
+                db.execute("DELETE FROM kombu_message WHERE id = ?", (row[0],))
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
+        if row is None:
+            raise Empty()
+        return row[1], row[0]
+
+    def _size(self, queue: str) -> int:
+        with self._lock:
+            sql = "SELECT count(*) FROM kombu_message WHERE queue_id = ? AND visible != 0"
+            return self.db.execute(sql, (self._queue_id(queue),)).fetchone()[0]
+
+    def _purge(self, queue: str) -> int:
+        with self._lock:
+            db, queue_id = self.db, self._queue_id(queue)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                sql = "SELECT count(*) FROM kombu_message WHERE queue_id = ? AND visible != 0"
+                count = db.execute(sql, (queue_id,)).fetchone()[0]
+                db.execute("DELETE FROM kombu_message WHERE queue_id = ?", (queue_id,))
+                db.execute("COMMIT")
+            except BaseException:
+                _rollback(db)
+                raise
+            return count
+
+    def close(self) -> None:
+        super().close()  # puts back what this channel took and did not acknowledge
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
-class Transport(kombu_sqla.Transport):
+class Transport(virtual.Transport):
     Channel = Channel
+    can_parse_url = True
+    default_port = 0
+    driver_type = "sql"
+    driver_name = "sqlite"
+    connection_errors = (sqlite3.OperationalError,)
+    channel_errors = virtual.Transport.channel_errors + (sqlite3.DatabaseError,)
+
+    def __new__(cls, client, **kwargs):
+        if not (client.hostname or "").startswith("sqlite:"):
+            # Named, as kombu names transports: broker_sqlalchemy imports this module.
+            return symbol_by_name(SQLALCHEMY_TRANSPORT)(client, **kwargs)
+        return super().__new__(cls)
+
+    def driver_version(self) -> str:
+        return sqlite3.sqlite_version

@@ -6,8 +6,8 @@ from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
-# sqla+ / sqlalchemy+ broker URLs (the embedded default) use kombu's SQLAlchemy transport
-# with the safeguards of annotator/broker.py.
+# sqla+ / sqlalchemy+ broker URLs (the embedded default, sqla+sqlite:///) use the SQLite
+# transport of annotator/broker.py (another database: kombu's SQLAlchemy one, hardened).
 TRANSPORT_ALIASES["sqla"] = TRANSPORT_ALIASES["sqlalchemy"] = "annotator.broker:Transport"
 
 

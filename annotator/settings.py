@@ -270,8 +270,9 @@ CLAIMREVIEW_URL_TEMPLATE = env_str(
     "CLAIMREVIEW_URL_TEMPLATE", "http://127.0.0.1:8000/claims/verdicts/{id}/"
 )
 
-# Celery. The embedded default needs no server: kombu's SQLAlchemy transport on its own SQLite
-# file in DATA_DIR (annotator/broker.py). `filesystem://` still works when set explicitly.
+# Celery. The embedded default needs no server: a kombu transport on its own SQLite file in
+# DATA_DIR (annotator/broker.py, the tables of kombu's SQLAlchemy transport).
+# `filesystem://` still works when set explicitly.
 _broker_dir = DATA_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}")
 # A process asks for its next task this often (kombu's default, 1 s, costs up to a second per

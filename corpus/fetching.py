@@ -6,6 +6,9 @@ be public (no loopback, private, link-local, metadata or other reserved ranges; 
 the connection is made, so a name cannot resolve to one address when checked and another
 when used) unless settings.FETCH_ALLOW_PRIVATE; size, time and redirect limits; only the
 content types a caller allows. Nothing fetched is executed.
+
+requests, requests_hardened and warcio are imported by the first fetch, post or WARC: the
+processes that import this module and idle (the web server's, the worker's) keep 7 MB less.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import requests
 from django.conf import settings
-from requests_hardened import Config, Manager
-from requests_hardened.ip_filter import InvalidIPAddress
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+
+if TYPE_CHECKING:
+    import requests
+    from requests_hardened import Manager
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
 USER_AGENT = "claim-annotator/1.0 (+archiving sources for fact-checking)"
@@ -68,6 +71,10 @@ class Fetched:
 
     def warc(self) -> bytes:
         """The exchange as a gzipped WARC file: a request record and a response record."""
+        import requests
+        from warcio.statusandheaders import StatusAndHeaders
+        from warcio.warcwriter import WARCWriter
+
         out = io.BytesIO()
         writer = WARCWriter(out, gzip=True)
         date = self.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -143,6 +150,8 @@ def url_check(url: str) -> None:
 
 
 def _manager() -> Manager:
+    from requests_hardened import Config, Manager
+
     return Manager(
         Config(
             ip_filter_enable=not _allow_private(),
@@ -196,6 +205,9 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> i
     A session is kept per thread, so connections to a receiver are reused.
     Raises FetchError (UnsafeURL for a refused address) on network errors and timeouts.
     """
+    import requests
+    from requests_hardened.ip_filter import InvalidIPAddress
+
     url_check(url)
     session = getattr(_sessions, "session", None)
     if session is None or getattr(_sessions, "private", None) != _allow_private():
@@ -226,6 +238,9 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> i
 
 
 def _get(session: requests.Session, url: str, deadline: float) -> requests.Response:
+    import requests
+    from requests_hardened.ip_filter import InvalidIPAddress
+
     left = max(0.5, deadline - time.monotonic())
     try:
         return session.get(
@@ -240,6 +255,8 @@ def _get(session: requests.Session, url: str, deadline: float) -> requests.Respo
 
 
 def _read(url, final_url, response, redirects, content_types, max_bytes, deadline) -> Fetched:
+    import requests
+
     content_type = response.headers.get("content-type", "")
     mime = content_type.split(";")[0].strip().lower()
     if content_types and mime not in content_types:

@@ -16,7 +16,6 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import reset_queries, transaction
-from tqdm import tqdm
 
 from .batches import BatchInvalid, batch_write, records_check
 from .models import Collection
@@ -207,6 +206,8 @@ def import_paths(
 ) -> ImportSummary:
     """Import files and directories; a file that fails is counted and named in `errors`
     (with atomic=False, the batches written before its error stay)."""
+    from tqdm import tqdm  # the command line's progress bar: not loaded by idle processes
+
     total = ImportSummary()
     files = expand_paths(paths)
     size = sum(p.stat().st_size for p in files)

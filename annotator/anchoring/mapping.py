@@ -8,6 +8,8 @@ Tried in order, as Hypothesis does for web annotations:
    taken only above a similarity threshold, and flagged "text changed" for a reviewer;
 4. otherwise an orphan: no position in the new text (never attached to other words).
 Offsets are code points (Python string indices) in both texts.
+diff-match-patch and rapidfuzz are imported by the first use (not by the processes that
+import this module and idle).
 """
 
 from __future__ import annotations
@@ -15,9 +17,6 @@ from __future__ import annotations
 import bisect
 import unicodedata
 from dataclasses import dataclass
-
-from diff_match_patch import diff_match_patch
-from rapidfuzz import fuzz
 
 ANCHORED, TEXT_CHANGED, ORPHAN = "anchored", "text_changed", "orphan"
 DIFF, QUOTE, FUZZY = "diff", "quote", "fuzzy"
@@ -54,6 +53,8 @@ ORPHANED = Placement(None, None, ORPHAN, "", 0.0)
 
 def text_diff(old: str, new: str, timeout: float = 1.0) -> list[tuple[int, str]]:
     """diff-match-patch's diff with semantic clean-up: no chance equalities of a few letters."""
+    from diff_match_patch import diff_match_patch
+
     dmp = diff_match_patch()
     dmp.Diff_Timeout = timeout
     diffs = dmp.diff_main(old, new)
@@ -169,6 +170,8 @@ class Anchorer:
     def _context_score(
         self, start: int, end: int, new_start: int, new_end: int, width: int = CONTEXT
     ) -> float:
+        from rapidfuzz import fuzz
+
         prefix = self.old[max(0, start - width) : start]
         suffix = self.old[end : end + width]
         # A span at an edge of the old text matches only an occurrence at the same edge.
@@ -228,6 +231,8 @@ class Anchorer:
         )
 
     def _by_fuzzy(self, start: int, end: int, quote: str) -> Placement | None:
+        from rapidfuzz import fuzz
+
         if len(quote.strip()) < FUZZY_MIN_CHARS:
             return None
         new_start, new_end = self.map_position(start), self.map_position(end)

@@ -122,6 +122,38 @@ def test_web_process_collects_young_objects_less_often(tmp_path):
     assert result.stdout.split() == ["12345", "True"], result.stderr
 
 
+IDLE_CODE = """
+import sys
+from annotator.celery import app
+app.loader.import_default_modules()  # django.setup() and the task modules, as a worker starts
+with app.connection_for_read() as conn:
+    conn.default_channel._size("default")  # the embedded broker, opened and read
+print(" ".join(sorted(name for name in sys.argv[1:] if name in sys.modules)))
+"""
+
+
+def test_an_idle_worker_leaves_heavy_libraries_unloaded(tmp_path):
+    """What only some tasks or commands use is imported by them: SQLAlchemy (the embedded
+    broker is stdlib sqlite3), celery's command line (click-repl, prompt_toolkit), the HTTP
+    and WARC libraries, fuzzy matching, the progress bar, the schema generator, the learned
+    model's libraries (README: idle memory of the run command)."""
+    heavy = "sqlalchemy click_repl prompt_toolkit requests warcio rapidfuzz diff_match_patch"
+    heavy += " tqdm drf_spectacular.openapi numpy pycrfsuite trafilatura lxml"
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "CELERY_SKIP_CHECKS": "1"}
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", IDLE_CODE, *heavy.split()],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], result.stdout
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
@@ -180,7 +212,7 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
         children = _children(serve.pid)
         commands = [open(f"/proc/{pid}/cmdline").read() for pid in children]  # noqa: SIM115
         assert len(children) == 2, commands
-        assert any("celery" in c and "worker" in c for c in commands), commands
+        assert any("annotator.worker" in c for c in commands), commands
         assert any("runserver" in c for c in commands), commands
         # The worker connects to the embedded SQLite broker, which creates its file.
         deadline = time.monotonic() + 60
@@ -188,7 +220,7 @@ def test_run_command_serves_with_a_worker_and_stops_cleanly(tmp_path):
             assert time.monotonic() < deadline, "the worker did not open the SQLite broker"
             time.sleep(0.2)
         # A killed worker is started again; the web server keeps answering meanwhile.
-        worker = next(p for p, c in zip(children, commands, strict=True) if "celery" in c)
+        worker = next(p for p, c in zip(children, commands, strict=True) if "annotator.worker" in c)
         os.kill(worker, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while True:

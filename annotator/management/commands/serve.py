@@ -67,18 +67,9 @@ class Command(BaseCommand):
             # accepted here, so nothing is at stake) would come before the useful lines.
             "-W",
             "ignore:You're running the worker with superuser privileges",
+            # One process that runs tasks itself (the smallest footprint for a single
+            # machine), on both queues, started without celery's command line.
             "-m",
-            "celery",
-            "--quiet",  # no banner: the run command prints the addresses itself
-            "-A",
-            "annotator",
-            "worker",
-            "-Q",
-            "default,suggestions",
-            # One process that runs tasks itself: the smallest footprint for a single machine.
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
+            "annotator.worker",
         ]
         return {"name": "worker", "command": command, "restart": True}

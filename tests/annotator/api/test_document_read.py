@@ -366,9 +366,11 @@ def test_tag_follows_every_change_of_what_each_user_sees(reviewer, other_reviewe
 
     Label.objects.filter(slug="disputed").update(slug="contested")
     step("reviewer", "lead")
+    assert plain.changed()  # the label of `created`, without suggestions in the answer
     other_reviewer.username = "renamed"
     other_reviewer.save()
     step("reviewer", "lead")
+    assert plain.changed()
     document_update(document=document, title="Retitled")
     step("reviewer", "lead")
     step()

@@ -15,7 +15,7 @@ from annotator.annotations.services import (
     annotation_restore,
     annotation_update,
 )
-from annotator.api.document_read import annotation_rows
+from annotator.api.document_read import _sqlite_iso, annotation_rows
 from annotator.api.serializers import AnnotationSerializer, DocumentSerializer
 from annotator.models import Annotation, Assignment, Label, Suggestion
 from annotator.review.services import assignment_mark_done, collection_settings_update
@@ -403,3 +403,11 @@ def test_open_and_its_304_cost_the_same_few_queries_for_1_or_50_annotations(
             assert response.json()["annotations"]
             with django_assert_num_queries(revalidate):
                 assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_sqlite_text_of_a_datetime_becomes_drfs_output():
+    assert _sqlite_iso("2026-01-02 03:04:05") == "2026-01-02T03:04:05Z"
+    assert _sqlite_iso("2026-01-02 03:04:05.000100") == "2026-01-02T03:04:05.000100Z"
+    # Not as Django writes it (another program's row): parsed, then written as DRF does.
+    assert _sqlite_iso("2026-01-02T03:04:05+01:00") == "2026-01-02T02:04:05Z"
+    assert _sqlite_iso("2026-01-02T03:04") == "2026-01-02T03:04:00Z"

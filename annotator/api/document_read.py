@@ -15,7 +15,7 @@ import json
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import CharField, Count, IntegerField, Max, QuerySet, Sum, TextField
+from django.db.models import CharField, Count, Max, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework.request import Request
@@ -75,8 +75,8 @@ def _sqlite_in_utc(alias: str) -> bool:
 _SQLITE_RAW = {
     "created_at": CharField(),
     "updated_at": CharField(),
-    "is_final": IntegerField(),
-    "adjudicated_from": TextField(),
+    "is_final": CharField(),  # "0" or "1" (CharField: the one output the ORM leaves as is)
+    "adjudicated_from": CharField(),
 }
 
 
@@ -89,9 +89,10 @@ def _sqlite_rows(annotations: QuerySet[Annotation]) -> list[dict]:
         row = dict(zip(names, values, strict=True))
         row["created_at"] = _sqlite_iso(row["created_at"])
         row["updated_at"] = _sqlite_iso(row["updated_at"])
-        row["is_final"] = bool(row["is_final"])
-        if row["adjudicated_from"] is not None:
-            row["adjudicated_from"] = json.loads(row["adjudicated_from"])
+        row["is_final"] = row["is_final"] == "1"
+        adjudicated = row["adjudicated_from"]
+        if adjudicated is not None:
+            row["adjudicated_from"] = [] if adjudicated == "[]" else json.loads(adjudicated)
         rows.append(row)
     return rows
 

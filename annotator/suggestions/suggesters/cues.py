@@ -269,19 +269,20 @@ def dispatch_keys(pattern: str) -> set[str] | None:
 
 
 @cache
-def _dispatch() -> tuple[re.Pattern[str], dict[str, list[tuple[int, re.Pattern[str]]]]]:
+def _dispatch() -> tuple[re.Pattern[str], dict[str, list]]:
     """The trigger (a word start and the longest key there) and, per key, the Terms to try
     there with their leaf alternation: the patterns of every key that is a prefix of it."""
     keys = {key for terms in _REGISTRY for key in terms.keys}
-    table: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+    table: dict[str, list] = {}
     for key in keys:
-        entries = []
+        entries: list = []
+        heads = {key[:size] for size in range(1, len(key) + 1)}
         for terms in _REGISTRY:
-            orders = set()
-            for size in range(1, len(key) + 1):
-                orders.update(terms.keys.get(key[:size], ()))
-            if orders:
-                entries.append((terms.index, terms.leaf(tuple(sorted(orders)))))
+            shared = terms.keys.keys() & heads
+            if shared:
+                orders = {order for head in shared for order in terms.keys[head]}
+                leaf = _LazyLeaf(entries, len(entries), terms, tuple(sorted(orders)))
+                entries.append((terms.index, leaf))
         table[key] = entries
     # A lookahead: "a p" (of "a person") must not hide "par" two characters later; the trie
     # takes the longest key there, and the table covers the shorter ones.
@@ -289,12 +290,27 @@ def _dispatch() -> tuple[re.Pattern[str], dict[str, list[tuple[int, re.Pattern[s
     return trigger, table
 
 
+class _LazyLeaf:
+    """A leaf alternation compiled on its first use, which then takes its place in the
+    table: a process compiles only the leaves its texts need."""
+
+    __slots__ = ("entries", "slot", "terms", "orders")
+
+    def __init__(self, entries: list, slot: int, terms: Terms, orders: tuple[int, ...]) -> None:
+        self.entries, self.slot, self.terms, self.orders = entries, slot, terms, orders
+
+    def match(self, text: str, position: int) -> re.Match[str] | None:
+        compiled = self.terms.leaf(self.orders)
+        self.entries[self.slot] = (self.terms.index, compiled)
+        return compiled.match(text, position)
+
+
 @lru_cache(maxsize=2)
-def _candidates(lowered: str) -> list[list[tuple[int, re.Pattern[str]]]]:
+def _candidates(lowered: str) -> list[list]:
     """Per Terms (by index), the word starts in `lowered` where some of its patterns may
     match and the alternation to try there: one scan of the text for every Terms."""
     trigger, table = _dispatch()
-    found: list[list[tuple[int, re.Pattern[str]]]] = [[] for _ in _REGISTRY]
+    found: list[list] = [[] for _ in _REGISTRY]
     for match in trigger.finditer(lowered):
         position = match.start()
         for index, leaf in table[match.group(1)]:

@@ -385,3 +385,41 @@ def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
             assert list(terms.spans(text, lowered)) == expected
             found += len(expected)
     assert found > 500
+
+
+def _speaker_searched_everywhere(text, position, window=80):
+    """source_before as it was before the search was narrowed: the reference."""
+    from annotator.suggestions.suggesters.cues import LEADING_WORDS, SOURCE_BEFORE
+
+    match = SOURCE_BEFORE.search(text, max(0, position - window), position)
+    if match is None:
+        return None
+    begin, name = match.start(1), match.group(1)
+    first, _, rest = name.partition(" ")
+    if first in LEADING_WORDS and rest:
+        return begin + len(first) + 1, rest.lstrip()
+    return begin, name
+
+
+def test_speaker_before_a_cue_is_the_one_a_search_of_the_whole_window_finds():
+    import random
+
+    from annotator.management.commands.generate_corpus import article
+    from annotator.suggestions.suggesters.cues import source_before
+
+    rng = random.Random(5)
+    texts = [article(rng, 2000, emoji=i % 2 == 0) for i in range(3)]
+    texts += [normalize_newlines(p.read_text(encoding="utf-8")) for p in sorted(DEMO.glob("*.txt"))]
+    texts.append(
+        "Mr. John Smith of the Ministry of Defense of the United Kingdom has long denied it; "
+        "“(Reuters) The White House has not said, he would later say. (the spokesperson said"
+    )
+    # A speaker at the very start of the text, and one starting exactly where the window does.
+    texts += ["He said so.", "zz " + " ".join(["Aaaaaaaaa"] * 8) + " said so."]
+    found = 0
+    for text in texts:
+        for position in [m.start() for m in re.finditer(r"(?<=\s)\S", text)]:
+            expected = _speaker_searched_everywhere(text, position)
+            assert source_before(text, position) == expected, (text[:position][-80:], expected)
+            found += expected is not None
+    assert found > 100

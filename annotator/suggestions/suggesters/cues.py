@@ -129,6 +129,11 @@ def source_before(text: str, position: int, window: int = 80) -> tuple[int, str]
         match = SOURCE_BEFORE.match(text, 0, position) or _AFTER_BREAK.search(text, 0, position)
     else:  # the break may be the character just before the window
         match = _AFTER_BREAK.search(text, start - 1, position)
+    return speaker(match)
+
+
+def speaker(match: re.Match[str] | None) -> tuple[int, str] | None:
+    """(start offset, name) of the speaker a SOURCE_BEFORE match found."""
     if match is None:
         return None
     begin, name = match.start(1), match.group(1)

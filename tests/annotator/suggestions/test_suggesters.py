@@ -389,16 +389,9 @@ def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
 
 def _speaker_searched_everywhere(text, position, window=80):
     """source_before as it was before the search was narrowed: the reference."""
-    from annotator.suggestions.suggesters.cues import LEADING_WORDS, SOURCE_BEFORE
+    from annotator.suggestions.suggesters.cues import SOURCE_BEFORE, speaker
 
-    match = SOURCE_BEFORE.search(text, max(0, position - window), position)
-    if match is None:
-        return None
-    begin, name = match.start(1), match.group(1)
-    first, _, rest = name.partition(" ")
-    if first in LEADING_WORDS and rest:
-        return begin + len(first) + 1, rest.lstrip()
-    return begin, name
+    return speaker(SOURCE_BEFORE.search(text, max(0, position - window), position))
 
 
 def test_speaker_before_a_cue_is_the_one_a_search_of_the_whole_window_finds():

@@ -17,7 +17,8 @@ from collections import Counter
 from itertools import accumulate, compress
 
 from annotator.suggestions.suggesters.base import SpanSuggestion, trim
-from annotator.suggestions.suggesters.cues import Terms, data, enclosing_quote, lowered_text
+from annotator.suggestions.suggesters.cues import data, enclosing_quote
+from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
 name = "propaganda"
 version = "2"

@@ -13,14 +13,8 @@ import re
 from bisect import bisect_left
 
 from annotator.suggestions.suggesters.base import SpanSuggestion, segmentation, trim
-from annotator.suggestions.suggesters.cues import (
-    PRONOUN,
-    Terms,
-    data,
-    lowered_text,
-    source_after,
-    source_before,
-)
+from annotator.suggestions.suggesters.cues import PRONOUN, data, source_after, source_before
+from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
 name = "sourced"
 version = "2"

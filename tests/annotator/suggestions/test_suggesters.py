@@ -328,7 +328,7 @@ def test_evaluate_exact_and_overlap():
     ],
 )
 def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
-    from annotator.suggestions.suggesters.cues import Terms, lowered_text
+    from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
     terms = Terms([r"heroic(?: \w+)?", "brutal", r"thugs?(?=\W)"])
     expected = [m.span() for m in re.finditer(terms.ignorecase.pattern, text, re.IGNORECASE)]
@@ -339,7 +339,7 @@ def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
 
 
 def test_terms_find_what_one_alternation_finds_when_prefixes_overlap():
-    from annotator.suggestions.suggesters.cues import Terms, lowered_text
+    from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
     # "a p" (of "a person familiar") starts two characters before "par" (of "pariah"), and
     # r"\w+ state" cannot be listed by prefix: both must still be found as re would.
@@ -370,7 +370,7 @@ def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
     import random
 
     from annotator.management.commands.generate_corpus import article
-    from annotator.suggestions.suggesters.cues import lowered_text
+    from annotator.suggestions.suggesters.lexicon import lowered_text
 
     rng = random.Random(3)
     texts = [article(rng, 3000, emoji=i % 2 == 0) for i in range(6)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from itertools import accumulate
 from re import _constants, _parser
 
 
@@ -156,9 +157,12 @@ def _candidates(lowered: str) -> list[list]:
     match and the alternation to try there: one scan of the text for every Terms."""
     trigger, table = _dispatch()
     found: list[list] = [[] for _ in _REGISTRY]
-    for match in trigger.finditer(lowered):
-        position = match.start()
-        for index, leaf in table[match.group(1)]:
+    # Split at the (empty) matches: the text between them and the keys, no match objects;
+    # each match is where the text before it ends.
+    pieces = trigger.split(lowered)
+    positions = accumulate(map(len, pieces[0:-1:2]))
+    for position, key in zip(positions, pieces[1::2], strict=True):
+        for index, leaf in table[key]:
             found[index].append((position, leaf))
     return found
 

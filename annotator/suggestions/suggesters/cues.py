@@ -85,6 +85,7 @@ _NAME_LINKS = frozenset(["of", "the", "de", "von", "al"])
 # A speaker with its auxiliaries spans at most this many words (three modifiers, a two-word
 # source such as "White House", three auxiliaries), unless it is a run of names.
 _MAX_WORDS = 8
+_PRONOUN_WORDS = 4  # a pronoun and three auxiliaries
 
 
 def _search_start(text: str, start: int, position: int) -> int | None:
@@ -106,13 +107,18 @@ def _search_start(text: str, start: int, position: int) -> int | None:
     word = last.group()
     if not (word[0].isupper() or word in _LOWER_LAST or _GENERIC.fullmatch(word) is not None):
         return None
+    if len(words) <= _PRONOUN_WORDS:
+        return start
     tail = 0
     for word in reversed(words):
         if word in _AUX_WORDS or word in _NAME_LINKS or _NAME_WORD.fullmatch(word):
             tail += 1
         else:
             break
-    keep = max(_MAX_WORDS, tail + 1)
+    # A generic source ends in one of the last four words and takes up to two: without one
+    # in the last five, only a pronoun or a run of names can match.
+    generic = _GENERIC.search(" ".join(words[-5:])) is not None
+    keep = max(_MAX_WORDS if generic else _PRONOUN_WORDS, tail + 1)
     if len(words) <= keep:
         return start
     return start + len(window.rsplit(None, keep)[0])

@@ -77,13 +77,10 @@ class Terms:
         for position, leaf in candidates:
             if position < last_end:
                 continue
-            if leaf.__class__ is int:  # a match of the patterns without keys, ending there
-                end = leaf
-            else:
-                match = leaf.match(lowered, position)
-                if match is None:
-                    continue
-                end = match.end()
+            match = leaf.match(lowered, position)
+            if match is None:
+                continue
+            end = match.end()
             if end > position:
                 found.append((position, end))
                 last_end = end
@@ -92,11 +89,27 @@ class Terms:
     def _with_rest(self, lowered: str, candidates: list) -> list:
         keyed = {position for position, _ in candidates}
         extra = [
-            (match.start(), match.end(1))
+            (match.start(), _Matched(match.end(1)))
             for match in self.rest_finder.finditer(lowered)
             if match.start() not in keyed
         ]
         return sorted(candidates + extra, key=lambda item: item[0])
+
+
+class _Matched:
+    """A match of the patterns without keys, found beforehand: it acts as a leaf that
+    matches there and as that match."""
+
+    __slots__ = ("stop",)
+
+    def __init__(self, stop: int) -> None:
+        self.stop = stop
+
+    def match(self, text: str, position: int) -> _Matched:
+        return self
+
+    def end(self) -> int:
+        return self.stop
 
 
 KEY_MAX = 8  # longer keys start fewer words, so fewer patterns are tried
@@ -254,8 +267,9 @@ def _starts(items: list, size: int, limit: int) -> set[str] | None:
     return found
 
 
+@lru_cache(maxsize=2)
 def lowered_text(text: str) -> str | None:
-    """text.lower() when it keeps every offset, else None."""
+    """text.lower() when it keeps every offset, else None (kept for the next suggester)."""
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else None
 

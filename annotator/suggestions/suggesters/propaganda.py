@@ -63,7 +63,7 @@ class _Words:
         words = pieces[1::2]
         if lowered is None:  # lowercasing moved offsets ("İ"): lowercase word by word
             words = [word.lower() for word in words]
-        self.loaded = list(compress(self.spans, [word in LOADED for word in words]))
+        self.loaded = list(compress(self.spans, map(LOADED.__contains__, words)))
         # CLAUSE matches one character: a break is the end of each piece but the last.
         pieces = CLAUSE.split(text)
         lengths = map((1).__add__, map(len, pieces[:-1]))  # each piece and its break

@@ -289,7 +289,7 @@ def _copy_blocks(
         previous = cursor.fetchone()[:3]
         try:
             logged = cursor.debug_sql(statement, params) if hasattr(cursor, "debug_sql") else None
-            with logged or _nothing(), cursor.cursor.copy(statement, params) as copy:
+            with logged or contextlib.nullcontext(), cursor.cursor.copy(statement, params) as copy:
                 buffer = bytearray()
                 for data in copy:
                     buffer += data
@@ -307,12 +307,9 @@ def _copy_blocks(
                 )
 
 
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+def database_writes_json() -> bool:
+    """PostgreSQL and SQLite write the export's JSON text themselves."""
+    return connection.vendor in {"postgresql", "sqlite"}
 
 
 def copy_available() -> bool:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.annotations.selectors import annotation_list_for_user
-from annotator.api import export_sql, exports
+from annotator.api import export_sql, export_w3c, exports
 from annotator.api.base import HAS_ROLE, BodyLimitMixin, flag, too_large
 from annotator.api.filters import AnnotationFilter
 from annotator.api.imports import annotations_import
@@ -83,7 +83,7 @@ class AnnotationExportView(APIView):
             raise exceptions.ValidationError(filterset.errors)
         annotations = filterset.qs
         include_text = flag(request, "include_text")
-        blocks = self._copied(fmt, annotations, include_text)
+        blocks = self._copied(request, fmt, annotations, include_text)
         if blocks is None:
             blocks = _encoded(self._lines(request, fmt, annotations, include_text))
         content_type, extension = EXPORT_FORMATS[fmt]
@@ -92,10 +92,14 @@ class AnnotationExportView(APIView):
         return response
 
     @staticmethod
-    def _copied(fmt: str, annotations, include_text: bool):
-        """PostgreSQL writes JSONL, JSON and CSV itself (COPY ... TO STDOUT), bytes ready to
-        send; None where the lines are written here."""
-        if include_text or not export_sql.copy_available():
+    def _copied(request: Request, fmt: str, annotations, include_text: bool):
+        """PostgreSQL writes JSONL, JSON, CSV and W3C itself (COPY ... TO STDOUT), bytes ready
+        to send; None where the lines are written here."""
+        if not export_sql.copy_available():
+            return None
+        if fmt == "w3c":  # the same with or without include_text
+            return export_w3c.copy_w3c(annotations, base_url=_base_url(request))
+        if include_text:
             return None
         if fmt == "jsonl":
             return export_sql.copy_json_lines(annotations)
@@ -108,8 +112,9 @@ class AnnotationExportView(APIView):
     @staticmethod
     def _lines(request: Request, fmt: str, annotations, include_text: bool):
         if fmt == "w3c":
-            base = request.build_absolute_uri("/").rstrip("/")
-            return exports.w3c_lines(annotations, base_url=base)
+            if export_sql.database_writes_json():
+                return export_w3c.w3c_text_lines(annotations, base_url=_base_url(request))
+            return exports.w3c_lines(annotations, base_url=_base_url(request))
         if fmt == "spacy":
             return exports.spacy_lines(annotations)
         if fmt in {"jsonl", "json"} and not include_text:
@@ -126,6 +131,10 @@ class AnnotationExportView(APIView):
         if fmt == "json":
             return exports.json_array_lines(records)
         return exports.jsonl_lines(records)
+
+
+def _base_url(request: Request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _encoded(lines, size: int = 64 * 1024):

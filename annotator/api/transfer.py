@@ -83,7 +83,7 @@ class AnnotationExportView(APIView):
             raise exceptions.ValidationError(filterset.errors)
         annotations = filterset.qs
         include_text = flag(request, "include_text")
-        blocks = self._copied(request, fmt, annotations, include_text)
+        blocks = self._copied(fmt, annotations, include_text)
         if blocks is None:
             blocks = _encoded(self._lines(request, fmt, annotations, include_text))
         content_type, extension = EXPORT_FORMATS[fmt]
@@ -92,14 +92,10 @@ class AnnotationExportView(APIView):
         return response
 
     @staticmethod
-    def _copied(request: Request, fmt: str, annotations, include_text: bool):
-        """PostgreSQL writes JSONL, JSON, CSV and W3C itself (COPY ... TO STDOUT), bytes ready
-        to send; None where the lines are written here."""
-        if not export_sql.copy_available():
-            return None
-        if fmt == "w3c":  # the same with or without include_text
-            return export_w3c.copy_w3c(annotations, base_url=_base_url(request))
-        if include_text:
+    def _copied(fmt: str, annotations, include_text: bool):
+        """PostgreSQL writes JSONL, JSON and CSV itself (COPY ... TO STDOUT), bytes ready to
+        send; None where the lines are written here."""
+        if include_text or not export_sql.copy_available():
             return None
         if fmt == "jsonl":
             return export_sql.copy_json_lines(annotations)

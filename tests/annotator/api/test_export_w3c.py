@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotator.api import export_sql, export_w3c, exports
+from annotator.api import export_w3c, exports
 from annotator.models import Annotation, Origin
 from corpus.models import Document
 from tests.annotator.api.test_export_streaming import (  # noqa: F401 (a fixture)
@@ -137,4 +137,28 @@ def test_documents_without_revision_rows_still_export(lead):
     Document.objects.filter(pk=document.pk).update(revision=3)
     Annotation.objects.update(revision=3)
     assert _api(lead) == _python()
-    assert export_sql.database_writes_json() == (connection.vendor in {"postgresql", "sqlite"})
+    assert exports.database_writes_json() == (connection.vendor in {"postgresql", "sqlite"})
+
+
+def test_filtered_exports_start_at_their_first_id(lead, django_assert_num_queries):
+    """A filter's rows at the end of the table: the id-order scan is bounded by their first
+    and last id (one query); no filter, no query; nothing matching, nothing exported."""
+    early = DocumentFactory(collection=CollectionFactory(slug="early"))
+    late = DocumentFactory(collection=CollectionFactory(slug="late"))
+    for start in range(5):
+        AnnotationFactory(document=early, start=start, end=start + 2)
+    wanted = [AnnotationFactory(document=late, start=s, end=s + 2).pk for s in range(3)]
+    AnnotationFactory(document=early, start=9, end=11)
+    late_only = Annotation.objects.filter(document__collection__slug="late")
+    with django_assert_num_queries(1):
+        bounded = exports.within_id_range(late_only)
+    assert list(bounded.order_by("id").values_list("id", flat=True)) == wanted
+    assert "BETWEEN" in str(bounded.query) or str(wanted[0]) in str(bounded.query)
+    with django_assert_num_queries(0):
+        exports.within_id_range(Annotation.objects.all())
+    nothing = exports.within_id_range(Annotation.objects.filter(document__collection__slug="x"))
+    assert not nothing.exists()
+    for fmt in ("jsonl", "csv", "w3c"):
+        response = api_for(lead).get(f"/api/export/annotations/?format={fmt}&collection=late")
+        text = b"".join(response.streaming_content).decode()
+        assert sum(f"annotations/{pk}/" in text or f"{pk}," in text for pk in wanted) == 3

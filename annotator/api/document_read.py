@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -49,47 +48,60 @@ _COLUMNS = {
     "anchor_confidence": "anchor_confidence",
 }
 assert list(_COLUMNS) == AnnotationSerializer.Meta.fields, "keep _COLUMNS in the serializer's order"
-_DATES = ("created_at", "updated_at")
 
 
 def annotation_rows(annotations: QuerySet[Annotation]) -> list[dict]:
     """`AnnotationSerializer(annotations, many=True).data`, without building model instances."""
-    columns = dict(_COLUMNS)
-    as_text = _dates_as_text(annotations.db)
-    if as_text:
-        # SQLite keeps the UTC time as text: reading it as is skips parsing and re-formatting.
-        texts = {f"{name}_text": Cast(name, CharField()) for name in _DATES}
-        annotations = annotations.annotate(**texts)
-        columns.update({name: f"{name}_text" for name in _DATES})
-    names = list(columns)
+    if _sqlite_in_utc(annotations.db):
+        return _sqlite_rows(annotations)
+    names = list(_COLUMNS)
     iso = _iso_writer()
     rows = []
-    for values in annotations.values_list(*columns.values()):
+    for values in annotations.values_list(*_COLUMNS.values()):
         row = dict(zip(names, values, strict=True))
-        for name in _DATES:
-            value = row[name]
-            if as_text and _SQLITE_DATETIME.fullmatch(value):
-                row[name] = value.replace(" ", "T") + "Z"
-            else:
-                row[name] = iso(value if not as_text else _parse(value))
+        row["created_at"], row["updated_at"] = iso(row["created_at"]), iso(row["updated_at"])
         rows.append(row)
     return rows
 
 
-# How Django's SQLite backend writes an aware datetime (naive UTC, str()).
-_SQLITE_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?")
-
-
-def _dates_as_text(alias: str) -> bool:
-    """Whether the database's text of a datetime is DRF's output but for "T" and "Z"."""
+def _sqlite_in_utc(alias: str) -> bool:
     zone = timezone.get_current_timezone()
     utc = zone.utcoffset(datetime.datetime(2000, 1, 1)) == datetime.timedelta(0)
-    return utc and connections[alias].vendor == "sqlite" and settings.USE_TZ
+    return utc and settings.USE_TZ and connections[alias].vendor == "sqlite"
 
 
-def _parse(value: str) -> datetime.datetime:
-    parsed = datetime.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+# Read as SQLite stores them, so that no converter of the ORM runs on each row: its
+# datetimes are UTC text (`2026-11-29 08:50:00.123456`: DRF's output but for "T" and "Z").
+_SQLITE_RAW = {
+    "created_at": CharField(),
+    "updated_at": CharField(),
+    "is_final": CharField(),  # "0" or "1" (CharField: the one output the ORM leaves as is)
+    "adjudicated_from": CharField(),
+}
+
+
+def _sqlite_rows(annotations: QuerySet[Annotation]) -> list[dict]:
+    raw = {f"{name}_raw": Cast(name, output) for name, output in _SQLITE_RAW.items()}
+    columns = {**_COLUMNS, **{name: f"{name}_raw" for name in _SQLITE_RAW}}
+    names = list(columns)
+    rows = []
+    for values in annotations.annotate(**raw).values_list(*columns.values()):
+        row = dict(zip(names, values, strict=True))
+        row["created_at"] = _sqlite_iso(row["created_at"])
+        row["updated_at"] = _sqlite_iso(row["updated_at"])
+        row["is_final"] = row["is_final"] == "1"
+        adjudicated = row["adjudicated_from"]
+        if adjudicated is not None:
+            row["adjudicated_from"] = [] if adjudicated == "[]" else json.loads(adjudicated)
+        rows.append(row)
+    return rows
+
+
+def _sqlite_iso(value: str) -> str:
+    if len(value) in (19, 26) and value[10] == " " and value[4] == "-":
+        return value.replace(" ", "T") + "Z"
+    parsed = datetime.datetime.fromisoformat(value)  # not written by Django: parse it
+    return _iso_writer()(parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC))
 
 
 def _iso_writer():

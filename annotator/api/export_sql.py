@@ -11,7 +11,13 @@ from django.db import DatabaseError, connection
 from django.db.models import F, ForeignKey, Func, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
-from annotator.api.exports import RECORD_KEYS, ROW_FIELDS, iter_export_records, keyset_rows
+from annotator.api.exports import (
+    RECORD_KEYS,
+    ROW_FIELDS,
+    iter_export_records,
+    keyset_rows,
+    within_id_range,
+)
 from annotator.api.exports import IsoUtc as _IsoUtc
 from annotator.models import Annotation
 
@@ -289,7 +295,7 @@ def _copy_blocks(
         previous = cursor.fetchone()[:3]
         try:
             logged = cursor.debug_sql(statement, params) if hasattr(cursor, "debug_sql") else None
-            with logged or _nothing(), cursor.cursor.copy(statement, params) as copy:
+            with logged or contextlib.nullcontext(), cursor.cursor.copy(statement, params) as copy:
                 buffer = bytearray()
                 for data in copy:
                     buffer += data
@@ -307,14 +313,6 @@ def _copy_blocks(
                 )
 
 
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def copy_available() -> bool:
     return connection.vendor == "postgresql"
 
@@ -325,6 +323,7 @@ def copy_json_lines(annotations: QuerySet[Annotation], size: int = 64 * 1024) ->
     COPY writes the records; the claims of the (usually few) annotations that have some are
     read first, CLAIMS_BATCH at a time, and spliced into their lines. With more than a batch,
     the export is one COPY per id range that a batch covers."""
+    annotations = within_id_range(annotations)
     records = (
         annotations.annotate(
             export_json=_JsonLineText(*_record_sql_expression().get_source_expressions())
@@ -415,5 +414,5 @@ def copy_csv(annotations: QuerySet[Annotation], size: int = 64 * 1024) -> Iterat
     cells as exports.csv_lines(), rows ended by "\\n"."""
     columns = _csv_columns()
     yield (",".join(RECORD_KEYS) + "\n").encode()
-    queryset = annotations.annotate(**columns).order_by("id").values_list(*columns)
+    queryset = within_id_range(annotations).annotate(**columns).order_by("id").values_list(*columns)
     yield from _copy_blocks(queryset, _COPY_CSV, size)

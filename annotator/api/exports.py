@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import F, Func, QuerySet, TextField
+from django.db.models import F, Func, Max, Min, QuerySet, TextField
 
 from annotator.claims.transfer import chunks as _chunks
 from annotator.claims.transfer import w3c_bodies, with_claims
@@ -237,6 +237,24 @@ def _text_lookup(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
     return texts
 
 
+def database_writes_json() -> bool:
+    """PostgreSQL and SQLite write export text themselves (export_sql, export_w3c)."""
+    from django.db import connection
+
+    return connection.vendor in {"postgresql", "sqlite"}
+
+
+def within_id_range(queryset: QuerySet) -> QuerySet:
+    """A filtered export bounded by its first and last id (one query, through the filter's
+    indexes: `min(id + 0)` cannot be read off the primary key): the id-order scan then starts
+    at its first row instead of passing every row before it (rows at the end of the table
+    waited seconds for the first byte)."""
+    if not queryset.query.where:
+        return queryset
+    bounds = queryset.order_by().aggregate(lo=Min(F("id") + 0), hi=Max(F("id") + 0))
+    return queryset.filter(id__gte=bounds["lo"] or 0, id__lte=bounds["hi"] or 0)
+
+
 def keyset_rows(
     queryset: QuerySet, fields: tuple[str, ...] | list[str], *, batch_size: int = 5000
 ) -> Iterator[list[tuple]]:
@@ -245,7 +263,7 @@ def keyset_rows(
     `WHERE id > last ORDER BY id LIMIT n` starts at once through the primary key index: no
     sort of the whole result before the first row, no cursor held open between batches.
     """
-    queryset = queryset.order_by("id").values_list(*fields)
+    queryset = within_id_range(queryset).order_by("id").values_list(*fields)
     last = None
     while True:
         batch = queryset if last is None else queryset.filter(id__gt=last)

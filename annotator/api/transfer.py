@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.annotations.selectors import annotation_list_for_user
-from annotator.api import export_sql, exports
+from annotator.api import export_csv, export_sql, export_w3c, exports
 from annotator.api.base import HAS_ROLE, BodyLimitMixin, flag, too_large
 from annotator.api.filters import AnnotationFilter
 from annotator.api.imports import annotations_import
@@ -108,8 +109,9 @@ class AnnotationExportView(APIView):
     @staticmethod
     def _lines(request: Request, fmt: str, annotations, include_text: bool):
         if fmt == "w3c":
-            base = request.build_absolute_uri("/").rstrip("/")
-            return exports.w3c_lines(annotations, base_url=base)
+            if exports.database_writes_json():
+                return export_w3c.w3c_text_lines(annotations, base_url=_base_url(request))
+            return exports.w3c_lines(annotations, base_url=_base_url(request))
         if fmt == "spacy":
             return exports.spacy_lines(annotations)
         if fmt in {"jsonl", "json"} and not include_text:
@@ -118,6 +120,8 @@ class AnnotationExportView(APIView):
             if fmt == "json":
                 return export_sql.json_array_text_lines(texts)
             return export_sql.jsonl_text_lines(texts)
+        if fmt == "csv" and not include_text and connection.vendor == "sqlite":
+            return export_csv.sqlite_csv_lines(annotations)  # cells written by SQLite
         records = exports.iter_export_records(annotations, include_text=include_text)
         if fmt == "csv":
             fields = [*exports.EXPORT_FIELDS] + (["document_text"] if include_text else [])
@@ -126,6 +130,10 @@ class AnnotationExportView(APIView):
         if fmt == "json":
             return exports.json_array_lines(records)
         return exports.jsonl_lines(records)
+
+
+def _base_url(request: Request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _encoded(lines, size: int = 64 * 1024):

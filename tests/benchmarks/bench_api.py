@@ -18,6 +18,16 @@ collection (100,000 annotations) and of `synthetic` (1,000,000) through one guni
 annotations/s and the worker's peak RSS (VmHWM);
 `/api/annotations/?document=ID` (page of 100) latency; single-client create latency; 8 concurrent
 clients creating annotations: spans/s and errors. Created annotations are deleted afterwards.
+
+`--open URL` times, instead, the one-call open of a 100,000-character document with 1,000
+annotations (`GET /api/documents/{id}/?include=annotations`, and its 304 with the ETag read)
+against a server already running at URL, e.g. `manage.py serve` on SQLite; the document is
+made once in that server's database, so give the server's DATA_DIR and DATABASE_URL:
+
+    DATA_DIR=/tmp/d DATABASE_URL=sqlite:////tmp/d/db.sqlite3 SUGGEST_ON_IMPORT=0 \\
+        .venv/bin/python manage.py serve 127.0.0.1:8101 &
+    DATA_DIR=/tmp/d DATABASE_URL=sqlite:////tmp/d/db.sqlite3 .venv/bin/python \\
+        tests/benchmarks/bench_api.py --open http://127.0.0.1:8101 [--runs 40 --rounds 3]
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +64,7 @@ from django.db.models.functions import Length  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from annotator.models import Annotation  # noqa: E402
-from corpus.models import Document  # noqa: E402
+from corpus.models import Collection, Document  # noqa: E402
 
 HOST = "127.0.0.1"
 
@@ -147,6 +158,55 @@ def request(port: int, method: str, path: str, token: str, body: dict | None = N
     return response.status, data, elapsed
 
 
+def get(port: int, path: str, token: str, etag: str = "") -> tuple[int, str, int, float]:
+    """One GET on a new connection, as a browser's first call: (status, ETag, bytes, seconds)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=120)
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    if etag:
+        headers["If-None-Match"] = etag
+    started = time.perf_counter()
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    size = len(response.read())
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return response.status, response.getheader("ETag", ""), size, elapsed
+
+
+def bench_open(url: str, runs: int, rounds: int) -> None:
+    """The one-call open of the 100k/1,000-annotation document (bench_ui's) and its 304."""
+    from bench_ui import fill, text_of
+
+    address = urllib.parse.urlsplit(url)
+    if address.hostname != HOST or not address.port:
+        raise SystemExit(f"--open wants http://{HOST}:PORT, not {url}")
+    user, token = token_for("bench-lead", "lead")
+    collection, _ = Collection.objects.get_or_create(slug="bench-open", defaults={"name": "Open"})
+    document = Document.objects.filter(collection=collection).first()
+    if document is None:
+        text = text_of(100_000, 1)
+        document = Document.objects.create(collection=collection, title="Open", text=text)
+        fill(document, annotations=1000, suggestions=0, user=user)
+    path = f"/api/documents/{document.pk}/?include=annotations"
+    print(f"GET {url}{path} ({len(document.text):,} characters, new connection per call)")
+    for _ in range(3):  # warm-up: the server's first requests import and connect
+        status, etag, size, _ = get(address.port, path, token)
+        assert status == 200, status
+    for round_ in range(1, rounds + 1):
+        opened, revalidated = [], []
+        for _ in range(runs):
+            status, etag, size, elapsed = get(address.port, path, token)
+            assert status == 200, status
+            opened.append(elapsed)
+            status, _, _, elapsed = get(address.port, path, token, etag)
+            assert status == 304, status
+            revalidated.append(elapsed)
+        print(
+            f"  round {round_}: open {ms(opened)}, {size / 1024:.0f} KiB; "
+            f"304 {ms(revalidated)}; load average {os.getloadavg()[0]:.2f}"
+        )
+
+
 def export(port: int, token: str, query: str) -> tuple[int, float, float]:
     """Stream an export; return (bytes, seconds to the first byte, seconds in all)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=600)
@@ -224,7 +284,17 @@ def main() -> None:
         help="first add synthetic documents of 100 annotations until the `synthetic` collection "
         "holds N annotations (e.g. 1000000), then ANALYZE",
     )
+    parser.add_argument(
+        "--open",
+        metavar="URL",
+        help="only time the one-call open (and its 304) against the server running at URL",
+    )
+    parser.add_argument("--runs", type=int, default=40, help="--open: calls per round")
+    parser.add_argument("--rounds", type=int, default=3, help="--open: rounds")
     args = parser.parse_args()
+    if args.open:
+        bench_open(args.open, args.runs, args.rounds)
+        return
     rng = random.Random(7)
     if args.grow_to:
         grow(args.grow_to)

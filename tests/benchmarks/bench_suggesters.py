@@ -108,7 +108,9 @@ def _gold_documents(path: Path):
     return records, documents
 
 
-def bench_learned(gold: Path, documents: int, test: Path | None = None) -> None:
+def bench_learned(
+    gold: Path, documents: int, test: Path | None = None, save: Path | None = None
+) -> None:
     """Train the span model (calibration included, as train_suggester does) on the first
     `documents` records of a gold file, then tag the others (or, with `test`, score the rules
     and the model on the test part): seconds, MB/s of CPU, span P/R/F1."""
@@ -124,6 +126,8 @@ def bench_learned(gold: Path, documents: int, test: Path | None = None) -> None:
         f"(CPU {time.process_time() - cpu_started:.0f}s); calibrated thresholds "
         f"{model['thresholds']}, span lengths {model['lengths']}"
     )
+    if save is not None:
+        save.write_bytes(spanmodel.dumps(model))
     tagger = spanmodel.Tagger(model)
     if test is not None:
         bench_test(test, tagger)
@@ -380,6 +384,11 @@ def main() -> None:
         help="With --gold: the test part of a split_gold split; scores the rules and the model "
         "trained on --gold there (per label, span and overlap P/R/F1) instead of timing on the rest.",
     )
+    parser.add_argument(
+        "--save-model",
+        type=Path,
+        help="With --gold: write the trained model there (to time it again).",
+    )
     args = parser.parse_args()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="bench-suggest-")
     setup_django(data_dir)
@@ -396,7 +405,7 @@ def main() -> None:
     if "collection" not in skip:
         bench_collection(args.documents, args.workers, Path(data_dir))
     if args.gold:
-        bench_learned(args.gold, args.train_documents, args.test)
+        bench_learned(args.gold, args.train_documents, args.test, args.save_model)
 
 
 if __name__ == "__main__":

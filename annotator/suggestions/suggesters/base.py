@@ -46,7 +46,8 @@ class Segmentation:
         self.text = text
         self.paragraph_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
         self._sentences: dict[int, list[tuple[int, int]]] = {}
-        self._starts: dict[int, list[int]] = {}
+        # Per paragraph with sentences: their starts, and the sentences.
+        self._starts: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
 
     def paragraph(self, index: int) -> tuple[int, int]:
         start = self.paragraph_starts[index]
@@ -65,12 +66,13 @@ class Segmentation:
     def sentence_at(self, position: int) -> tuple[int, int]:
         """The sentence holding `position` (or the nearest one before it in its paragraph)."""
         index = bisect_right(self.paragraph_starts, position) - 1
-        sentences = self.sentences_of(index)
-        if not sentences:
-            return self.paragraph(index)
-        starts = self._starts.get(index)
-        if starts is None:
-            starts = self._starts[index] = [s for s, _ in sentences]
+        found = self._starts.get(index)
+        if found is None:
+            sentences = self.sentences_of(index)
+            if not sentences:
+                return self.paragraph(index)
+            found = self._starts[index] = ([s for s, _ in sentences], sentences)
+        starts, sentences = found
         return sentences[max(0, bisect_right(starts, position) - 1)]
 
     def sentences(self) -> list[tuple[int, int]]:

@@ -7,7 +7,8 @@ rationale names the cue (and, for denials, who denies).
 from __future__ import annotations
 
 from annotator.suggestions.suggesters.base import SpanSuggestion, dedupe, segmentation, trim
-from annotator.suggestions.suggesters.cues import Terms, data, lowered_text, source_before
+from annotator.suggestions.suggesters.cues import data, source_before
+from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
 name = "disputed"
 version = "1"

@@ -17,7 +17,8 @@ from collections import Counter
 from itertools import accumulate, compress
 
 from annotator.suggestions.suggesters.base import SpanSuggestion, trim
-from annotator.suggestions.suggesters.cues import Terms, data, enclosing_quote, lowered_text
+from annotator.suggestions.suggesters.cues import data, enclosing_quote
+from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
 name = "propaganda"
 version = "2"
@@ -62,34 +63,34 @@ class _Words:
         words = pieces[1::2]
         if lowered is None:  # lowercasing moved offsets ("İ"): lowercase word by word
             words = [word.lower() for word in words]
-        self.loaded = list(compress(self.spans, [word in LOADED for word in words]))
+        self.loaded = list(compress(self.spans, map(LOADED.__contains__, words)))
         # CLAUSE matches one character: a break is the end of each piece but the last.
         pieces = CLAUSE.split(text)
         lengths = map((1).__add__, map(len, pieces[:-1]))  # each piece and its break
         self.breaks = list(accumulate(lengths, initial=-1))[1:]
 
-    def _broken(self, start: int, end: int) -> bool:
-        """A clause break between the two offsets?"""
-        index = bisect_left(self.breaks, start)
-        return index < len(self.breaks) and self.breaks[index] < end
-
     def phrase(self, start: int, end: int) -> tuple[int, int]:
         """The cue text[start:end] widened by up to CONTEXT words each side within its clause."""
-        first = bisect_right(self.starts, start) - 1
-        last = bisect_left(self.starts, end) - 1
+        starts, spans, breaks = self.starts, self.spans, self.breaks
+        first = bisect_right(starts, start) - 1
+        last = bisect_left(starts, end) - 1
         if first < 0 or last < first:
             return start, end
+        # No break lies inside a word, so the last break before the first word and the first
+        # one after the last word stay the nearest ones while the phrase widens.
+        index = bisect_left(breaks, starts[first])
+        left = breaks[index - 1] if index else -1
         for _ in range(CONTEXT):
-            if first == 0 or self._broken(self.spans[first - 1][1], self.spans[first][0]):
+            if first == 0 or spans[first - 1][1] <= left:
                 break
             first -= 1
+        index = bisect_left(breaks, spans[last][1])
+        right = breaks[index] if index < len(breaks) else len(self.text)
         for _ in range(CONTEXT):
-            if last + 1 >= len(self.spans):
-                break
-            if self._broken(self.spans[last][1], self.spans[last + 1][0]):
+            if last + 1 >= len(spans) or starts[last + 1] > right:
                 break
             last += 1
-        return min(start, self.spans[first][0]), max(end, self.spans[last][1])
+        return min(start, spans[first][0]), max(end, spans[last][1])
 
 
 def _cues(text: str, lowered: str | None, words: _Words):

@@ -12,15 +12,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from annotator.suggestions.suggesters.base import SpanSuggestion, dedupe, segmentation, trim
-from annotator.suggestions.suggesters.cues import (
-    PRONOUN,
-    Terms,
-    data,
-    lowered_text,
-    source_after,
-    source_before,
-)
+from annotator.suggestions.suggesters.base import SpanSuggestion, segmentation, trim
+from annotator.suggestions.suggesters.cues import PRONOUN, data, source_after, source_before
+from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
 name = "sourced"
 version = "2"
@@ -63,7 +57,7 @@ _STRIP = " \t\n.,;:—–-"
 def suggest(text: str) -> list[SpanSuggestion]:
     seg = segmentation(text)
     lowered = lowered_text(text)
-    found: list[SpanSuggestion] = []
+    found: list[_Found] = []
     for start, end in VERBS.spans(text, lowered):
         found += _speech(text, seg.sentence_at(start), start, end)
     for start, end in PREPOSITIONS.spans(text, lowered):
@@ -88,32 +82,60 @@ def suggest(text: str) -> list[SpanSuggestion]:
         found += _make(
             text, s_start, max(s_end, match.end()), "a quoted speaker", "“…”", "quotation"
         )
-    return _best_per_region(dedupe(found))
+    return [_suggestion(*item) for item in _best_per_region(_dedupe(found))]
 
 
-def _best_per_region(spans: list[SpanSuggestion]) -> list[SpanSuggestion]:
+# A candidate span: start, end, score, source and cue (formatted only if it is kept).
+_Found = tuple[int, int, float, str, str]
+
+
+def _dedupe(found: list[_Found]) -> list[_Found]:
+    """One candidate per span, the highest score (the first of equal ones), by position."""
+    best: dict[tuple[int, int], _Found] = {}
+    for item in found:
+        key = (item[0], item[1])
+        other = best.get(key)
+        if other is None or item[2] > other[2]:
+            best[key] = item
+    return sorted(best.values(), key=_position)
+
+
+def _position(item: _Found) -> tuple[int, int]:
+    return item[0], item[1]
+
+
+def _rank(item: _Found) -> tuple[float, int, int]:
+    return -item[2], item[0], item[0] - item[1]
+
+
+def _best_per_region(spans: list[_Found]) -> list[_Found]:
     """Overlapping spans come from several cues on one sentence: keep the best-scored, and
     name every other cue in its rationale."""
     starts: list[int] = []  # kept spans, sorted and disjoint
-    kept: list[SpanSuggestion] = []
-    for span in sorted(spans, key=lambda s: (-s.score, s.start, -(s.end - s.start))):
-        index = bisect_left(starts, span.start)
-        if index > 0 and kept[index - 1].end > span.start:
+    kept: list[_Found] = []
+    for span in sorted(spans, key=_rank):
+        start, end = span[0], span[1]
+        index = bisect_left(starts, start)
+        if index > 0 and kept[index - 1][1] > start:
             continue
-        if index < len(kept) and kept[index].start < span.end:
+        if index < len(kept) and kept[index][0] < end:
             continue
-        starts.insert(index, span.start)
+        starts.insert(index, start)
         kept.insert(index, span)
     return kept
 
 
-def _make(text: str, start: int, end: int, source: str, cue: str, kind: str):
+def _make(text: str, start: int, end: int, source: str, cue: str, kind: str) -> list[_Found]:
     start, end = trim(text, start, end, _STRIP)
     if end - start < MIN_SPAN:
         return []
+    return [(start, end, SCORES[kind], source, cue)]
+
+
+def _suggestion(start: int, end: int, score: float, source: str, cue: str) -> SpanSuggestion:
     source = " ".join(source.split()).rstrip(".,;:")
     rationale = f"Attributed to {source} (cue: '{' '.join(cue.split())}')."
-    return [SpanSuggestion(start, end, name, SCORES[kind], rationale)]
+    return SpanSuggestion(start, end, name, score, rationale)
 
 
 def _kind(source: str) -> str:
@@ -144,7 +166,7 @@ def _speech(text: str, sentence: tuple[int, int], start: int, end: int):
             return _make(text, s_start, after[0], after[1], f"said {after[1]}", "named")
     # "…, who said CLAIM" and a speaker the patterns do not know: the clause before the cue.
     clause_start = max(s_start, text.rfind(",", s_start, start) + 1)
-    if WHO.search(text, clause_start, start) or start - clause_start <= 60:
+    if start - clause_start <= 60 or WHO.search(text, clause_start, start):
         source = text[clause_start:start].strip() or "an unnamed speaker"
         if text[end : end + 1] in (",", ".", "") or s_end - end < MIN_SPAN:
             return _make(text, s_start, end, source, cue, "clause")  # "CLAIM, X added."

@@ -10,7 +10,8 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "sourced.json"
 SENTENCE_END = frozenset(".!?")
-CLOSERS = frozenset('"”’)')
+CLOSERS = frozenset(('"', "”", "’", ")", "''"))
+QUOTES = frozenset(('"', "“", "”", "''", "``"))
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +50,7 @@ def context_features(words: list[str], lowers: list[str]) -> list[list[str]]:
     result: list[list[str]] = []
     for index, (start, end) in enumerate(sentences(words)):
         marks = [k for k in range(start, end) if lowers[k] in cues]
-        quoted = any(words[k] in '"“”' for k in range(start, end))
+        quoted = any(words[k] in QUOTES for k in range(start, end))
         sidx = _SIDX[min(index, 3)]
         position = 0  # marks[position] is the first cue at or after k
         for k in range(start, end):

@@ -18,10 +18,14 @@ from functools import lru_cache
 
 from annotator.suggestions.suggesters.spanfeatures import context_features
 
-# Tokens: words (with inner apostrophes and hyphens), numbers, or one other character.
-TOKEN = re.compile(r"\w+(?:[’'\-.]\w+)*|[^\w\s]")
+# Tokens: a doubled quote ('' or ``, the quotes of some newspapers' archives), words (with
+# inner apostrophes and hyphens), numbers, or one other character.
+TOKEN = re.compile(r"''|``|\w+(?:[’'\-.]\w+)*|[^\w\s]")
 PARAGRAPH = re.compile(r"[^\n]+")
-QUOTES = '"“”«»'
+QUOTES = frozenset(('"', "“", "”", "«", "»", "''", "``"))
+OPENING, TOGGLING = frozenset(("“", "«", "``")), frozenset(('"', "''"))
+# A span may start or end on a token beginning with one of these (else it is trimmed).
+KEEP = frozenset("\"“”«»'‘’`")
 # Not shown as a rationale's "strongest words" (they carry weight only through context).
 _FUNCTION = (
     "a an the and or but of to in on at by for with from as is are was were be been it "
@@ -138,7 +142,7 @@ def features(
     result = []
     for i, word in enumerate(words):
         if word in QUOTES:
-            quote_state = not quote_state if word == '"' else word in "“«"
+            quote_state = not quote_state if word in TOGGLING else word in OPENING
         f = ["bias", *_word_features(word), *para, *context[i]]
         if counts is not None and len(word) > 3 and counts[lowers[i]] >= 3:
             f.append("rep")
@@ -277,7 +281,7 @@ class Tagger:
 
 
 def _keeps(character: str) -> bool:
-    return character.isalnum() or character in QUOTES
+    return character.isalnum() or character in KEEP
 
 
 def dumps(model: dict) -> bytes:

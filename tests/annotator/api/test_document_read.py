@@ -15,7 +15,7 @@ from annotator.annotations.services import (
     annotation_restore,
     annotation_update,
 )
-from annotator.api.document_read import annotation_rows
+from annotator.api.document_read import _sqlite_iso, annotation_rows
 from annotator.api.serializers import AnnotationSerializer, DocumentSerializer
 from annotator.models import Annotation, Assignment, Label, Suggestion
 from annotator.review.services import assignment_mark_done, collection_settings_update
@@ -366,38 +366,56 @@ def test_tag_follows_every_change_of_what_each_user_sees(reviewer, other_reviewe
 
     Label.objects.filter(slug="disputed").update(slug="contested")
     step("reviewer", "lead")
+    assert plain.changed()  # the label of `created`, without suggestions in the answer
     other_reviewer.username = "renamed"
     other_reviewer.save()
     step("reviewer", "lead")
+    assert plain.changed()
     document_update(document=document, title="Retitled")
     step("reviewer", "lead")
     step()
 
 
 def _documents_of_1_and_50(blind_review: bool, reviewer, other_reviewer) -> list:
+    """Two documents: 1 annotation and suggestion, then 50 of each (some decided by another)."""
     collection = CollectionFactory(slug=f"c-1-50-{blind_review}", blind_review=blind_review)
     small, large = DocumentFactory(collection=collection), DocumentFactory(collection=collection)
     for document, count in ((small, 1), (large, 50)):
         for start in range(count):
             author = other_reviewer if start % 2 else reviewer
             AnnotationFactory(document=document, start=start, end=start + 2, created_by=author)
+            suggestion = SuggestionFactory(document=document, start=start, end=start + 3)
+            if start % 3 == 2:
+                suggestion_reject(suggestion=suggestion, user=other_reviewer)
     return [small, large]
 
 
 @pytest.mark.parametrize("blind_review", [False, True])
+@pytest.mark.parametrize(
+    ("query", "suggestions"), [("?include=annotations", 0), (INCLUDE, 2)], ids=["a", "a+s"]
+)
 def test_open_and_its_304_cost_the_same_few_queries_for_1_or_50_annotations(
-    reviewer, other_reviewer, lead, blind_review, django_assert_num_queries
+    reviewer, other_reviewer, lead, blind_review, query, suggestions, django_assert_num_queries
 ):
     documents = _documents_of_1_and_50(blind_review, reviewer, other_reviewer)
     for user in (reviewer, lead):
         client = api_for(user)
-        client.get(_url(documents[0], "?include=annotations"))  # token and throttle warm-up
-        # token, roles, the document, (blind review: done?), the annotations' aggregate
-        revalidate = 5 if blind_review and user == reviewer else 4
+        client.get(_url(documents[0], query))  # token and throttle warm-up
+        # token, roles, the document, (blind review: done?), the annotations' aggregate, and
+        # with suggestions their list and its decisions (the tag reads the body's own list)
+        revalidate = (5 if blind_review and user == reviewer else 4) + suggestions
         for document in documents:
-            url = _url(document, "?include=annotations")
-            with django_assert_num_queries(revalidate + 1):  # and the rows
+            url = _url(document, query)
+            with django_assert_num_queries(revalidate + 1):  # and the annotations' rows
                 response = client.get(url)
             assert response.json()["annotations"]
             with django_assert_num_queries(revalidate):
                 assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_sqlite_text_of_a_datetime_becomes_drfs_output():
+    assert _sqlite_iso("2026-01-02 03:04:05") == "2026-01-02T03:04:05Z"
+    assert _sqlite_iso("2026-01-02 03:04:05.000100") == "2026-01-02T03:04:05.000100Z"
+    # Not as Django writes it (another program's row): parsed, then written as DRF does.
+    assert _sqlite_iso("2026-01-02T03:04:05+01:00") == "2026-01-02T02:04:05Z"
+    assert _sqlite_iso("2026-01-02T03:04") == "2026-01-02T03:04:00Z"

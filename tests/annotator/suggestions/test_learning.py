@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -279,3 +280,35 @@ def test_rule_spans_become_attributes_of_the_tokens_they_cover():
     assert "rBsourced" in marks[words.index("Officials")]
     assert "rEsourced" in marks[words.index("closed")]
     assert all(not m for m in marks[words.index("Nothing") :])
+
+
+def test_doubled_quotes_of_newspaper_archives_are_quotes_for_the_span_model():
+    text = "''We will build it,'' the mayor said. ``Never,'' she replied."
+    toks = spanmodel.tokens(text, 0, len(text))
+    words = [text[s:e] for s, e in toks]
+    assert words[:2] == ["''", "We"] and words.count("''") == 3 and "``" in words
+    attributes = spanmodel.features(text, toks)
+    assert "inq" in attributes[words.index("build")]
+    assert "inq" not in attributes[words.index("mayor")]
+    # The sentence ends after the closing quote, which stays with it.
+    assert "slast" in attributes[words.index("said") + 1]  # the full stop
+    # A span found from a doubled quote to the next keeps both quotes, as the corpora mark them.
+    inside = [1.0 if k < 7 else 0.0 for k in range(len(toks))]
+    begins = [k == 0 for k in range(len(toks))]
+    (first, last, _), *_ = spanmodel.candidates(text, toks, inside, begins, 0.5)
+    assert text[toks[first][0] : toks[last - 1][1]] == "''We will build it,''"
+
+
+def test_a_model_trained_on_doubled_quote_archives_suggests_whole_quotations():
+    rng = random.Random(3)
+    documents, sentences = [], ["The weather was mild.", "Traffic was light in town."]
+    for index in range(40):
+        quote = f"''We will build bridge {index},''"
+        text = f"{rng.choice(sentences)} {quote} the mayor said. {rng.choice(sentences)}"
+        start = text.index(quote)
+        span = (start, start + len(quote) + len(" the mayor said"), "sourced")
+        documents.append(spanmodel.Document(text, [span], ("sourced",)))
+    model = spantraining.train(documents)
+    text = "Traffic was light in town. ''We will build bridge 99,'' the mayor said."
+    found = [text[s:e] for s, e, *_ in spanmodel.Tagger(model).spans(text)]
+    assert found == ["''We will build bridge 99,'' the mayor said"]

@@ -328,7 +328,7 @@ def test_evaluate_exact_and_overlap():
     ],
 )
 def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
-    from annotator.suggestions.suggesters.cues import Terms, lowered_text
+    from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
     terms = Terms([r"heroic(?: \w+)?", "brutal", r"thugs?(?=\W)"])
     expected = [m.span() for m in re.finditer(terms.ignorecase.pattern, text, re.IGNORECASE)]
@@ -339,7 +339,7 @@ def test_lexicon_terms_match_case_insensitively_at_original_offsets(text):
 
 
 def test_terms_find_what_one_alternation_finds_when_prefixes_overlap():
-    from annotator.suggestions.suggesters.cues import Terms, lowered_text
+    from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
     # "a p" (of "a person familiar") starts two characters before "par" (of "pariah"), and
     # r"\w+ state" cannot be listed by prefix: both must still be found as re would.
@@ -370,7 +370,7 @@ def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
     import random
 
     from annotator.management.commands.generate_corpus import article
-    from annotator.suggestions.suggesters.cues import lowered_text
+    from annotator.suggestions.suggesters.lexicon import lowered_text
 
     rng = random.Random(3)
     texts = [article(rng, 3000, emoji=i % 2 == 0) for i in range(6)]
@@ -385,3 +385,34 @@ def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
             assert list(terms.spans(text, lowered)) == expected
             found += len(expected)
     assert found > 500
+
+
+def _speaker_searched_everywhere(text, position, window=80):
+    """source_before with the pattern that looks behind at every position: the reference."""
+    from annotator.suggestions.suggesters.cues import SOURCE_BEFORE, speaker
+
+    return speaker(SOURCE_BEFORE.search(text, max(0, position - window), position))
+
+
+def test_speaker_before_a_cue_is_the_one_the_lookbehind_pattern_finds():
+    import random
+
+    from annotator.management.commands.generate_corpus import article
+    from annotator.suggestions.suggesters.cues import source_before
+
+    rng = random.Random(5)
+    texts = [article(rng, 2000, emoji=i % 2 == 0) for i in range(3)]
+    texts += [normalize_newlines(p.read_text(encoding="utf-8")) for p in sorted(DEMO.glob("*.txt"))]
+    texts.append(
+        "Mr. John Smith of the Ministry of Defense of the United Kingdom has long denied it; "
+        "“(Reuters) The White House has not said, he would later say. (the spokesperson said"
+    )
+    # A speaker at the very start of the text, and one whose break is just before the window.
+    texts += ["He said so.", "zz " + " ".join(["Aaaaaaaaa"] * 8) + " said so."]
+    found = 0
+    for text in texts:
+        for position in [m.start() for m in re.finditer(r"(?<=\s)\S", text)]:
+            expected = _speaker_searched_everywhere(text, position)
+            assert source_before(text, position) == expected, (text[:position][-80:], expected)
+            found += expected is not None
+    assert found > 100

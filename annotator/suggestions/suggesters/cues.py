@@ -80,27 +80,54 @@ _GENERIC = re.compile(GENERIC_SOURCE)
 _LOWER_LAST = frozenset(["of", "the", "de", "von", "al", "he", "she", "they", "it"])
 
 
-def _may_end_a_source(text: str, start: int, position: int) -> bool:
-    """False when no speaker can end right before `position` (up to three auxiliaries
-    between): the word there is neither capitalised nor a generic source or pronoun. Most
-    cues fail here, before SOURCE_BEFORE tries every position of its window."""
-    words = text[start:position].split()
+_NAME_WORD = re.compile(r"[A-Z][\w’'.\-]*")
+_NAME_LINKS = frozenset(["of", "the", "de", "von", "al"])
+# A speaker with its auxiliaries spans at most this many words (three modifiers, a two-word
+# source such as "White House", three auxiliaries), unless it is a run of names.
+_MAX_WORDS = 8
+_PRONOUN_WORDS = 4  # a pronoun and three auxiliaries
+
+
+def _search_start(text: str, start: int, position: int) -> int | None:
+    """Where SOURCE_BEFORE may find a speaker ending at `position` (searching from `start`):
+    None when the word there (up to three auxiliaries before it) is neither capitalised nor
+    a generic source or pronoun, which most cues fail, else the start of the earliest word a
+    match can begin in: one of the last eight words, or the word before a tail of names,
+    name links and auxiliaries. SOURCE_BEFORE then tries fewer positions, same match."""
+    window = text[start:position]
+    words = window.split()
     k, stripped = len(words), 0
     while k and stripped < 3 and words[k - 1] in _AUX_WORDS:
         k, stripped = k - 1, stripped + 1
     if not k:
-        return False
+        return None
     last = _LAST_WORD.search(words[k - 1])
     if last is None:
-        return False
+        return None
     word = last.group()
-    return word[0].isupper() or word in _LOWER_LAST or _GENERIC.fullmatch(word) is not None
+    if not (word[0].isupper() or word in _LOWER_LAST or _GENERIC.fullmatch(word) is not None):
+        return None
+    if len(words) <= _PRONOUN_WORDS:
+        return start
+    tail = 0
+    for word in reversed(words):
+        if word in _AUX_WORDS or word in _NAME_LINKS or _NAME_WORD.fullmatch(word):
+            tail += 1
+        else:
+            break
+    # A generic source ends in one of the last four words and takes up to two: without one
+    # in the last five, only a pronoun or a run of names can match.
+    generic = _GENERIC.search(" ".join(words[-5:])) is not None
+    keep = max(_MAX_WORDS if generic else _PRONOUN_WORDS, tail + 1)
+    if len(words) <= keep:
+        return start
+    return start + len(window.rsplit(None, keep)[0])
 
 
 def source_before(text: str, position: int, window: int = 80) -> tuple[int, str] | None:
     """The speaker ending at `position`: (start offset, name) or None."""
-    start = max(0, position - window)
-    if not _may_end_a_source(text, start, position):
+    start = _search_start(text, max(0, position - window), position)
+    if start is None:
         return None
     if start == 0:  # "^": a speaker at the very start of the text needs no break before it
         match = SOURCE_BEFORE.match(text, 0, position) or _AFTER_BREAK.search(text, 0, position)

@@ -388,13 +388,13 @@ def test_every_lexicon_finds_what_its_one_alternation_finds_on_dense_text():
 
 
 def _speaker_searched_everywhere(text, position, window=80):
-    """source_before with the pattern that looks behind at every position: the reference."""
+    """source_before as it was before the search was narrowed: the reference."""
     from annotator.suggestions.suggesters.cues import SOURCE_BEFORE, speaker
 
     return speaker(SOURCE_BEFORE.search(text, max(0, position - window), position))
 
 
-def test_speaker_before_a_cue_is_the_one_the_lookbehind_pattern_finds():
+def test_speaker_before_a_cue_is_the_one_a_search_of_the_whole_window_finds():
     import random
 
     from annotator.management.commands.generate_corpus import article
@@ -407,7 +407,7 @@ def test_speaker_before_a_cue_is_the_one_the_lookbehind_pattern_finds():
         "Mr. John Smith of the Ministry of Defense of the United Kingdom has long denied it; "
         "“(Reuters) The White House has not said, he would later say. (the spokesperson said"
     )
-    # A speaker at the very start of the text, and one whose break is just before the window.
+    # A speaker at the very start of the text, and one starting exactly where the window does.
     texts += ["He said so.", "zz " + " ".join(["Aaaaaaaaa"] * 8) + " said so."]
     found = 0
     for text in texts:

@@ -67,7 +67,10 @@ def _word_features(word: str) -> tuple[str, ...]:
     return (f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}")
 
 
-_OFFSETS = (-3, -2, -1, 1, 2, 3)
+# Neighbours whose words are attributes of a token: two either side (three scored no better on
+# propaganda and lower on attribution on the dev parts, with 7 % more attributes).
+_OFFSETS = (-2, -1, 1, 2)
+_EDGES = tuple(f"{offset}edge" for offset in _OFFSETS)
 _POS = tuple(f"pos={i}" for i in range(6))
 _RPOS = tuple(f"rpos={i}" for i in range(6))
 
@@ -137,7 +140,6 @@ def features(
     # Each word's attributes as seen from its neighbours, built once per word.
     around = [_neighbour_features(lower) for lower in lowers]
     shapes = [_neighbour_shapes(word) for word in words]
-    edges = ("-3edge", "-2edge", "-1edge", "1edge", "2edge", "3edge")
     quote_state = False
     result = []
     for i, word in enumerate(words):
@@ -161,7 +163,7 @@ def features(
                 elif offset == 1:
                     f.append(shapes[j][1])
             else:
-                f.append(edges[n])
+                f.append(_EDGES[n])
         if i > 0:
             f.append(f"b-1={lowers[i - 1]}|{lowers[i]}")
         if i + 1 < count:

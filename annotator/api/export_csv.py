@@ -20,14 +20,17 @@ from annotator.api.export_w3c import _cat, _Sql
 from annotator.api.exports import RECORD_KEYS, ROW_FIELDS, IsoUtc, csv_cell, keyset_rows
 from annotator.models import Annotation
 
-_TEXT_CELL = (
-    "CASE WHEN instr({0}, ',') OR instr({0}, '\"') OR instr({0}, char(10)) "
-    "OR instr({0}, char(13)) THEN '\"' || replace({0}, '\"', '\"\"') || '\"' ELSE {0} END"
-)
+# csv_cell()'s apostrophe before a formula, then csv.writer's quotes where the text holds a
+# comma, a quote or a line break (checked on the stored text: the apostrophe adds none).
 _FORMULA = (
-    "COALESCE(CASE WHEN substr({0}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) "
-    "THEN '''' || {0} ELSE {0} END, '')"
+    "CASE WHEN substr({0}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) "
+    "THEN '''' || {0} ELSE {0} END"
 )
+_TEXT_CELL = (
+    "COALESCE(CASE WHEN instr({0}, ',') OR instr({0}, '\"') OR instr({0}, char(10)) "
+    "OR instr({0}, char(13)) THEN '\"' || replace(FORMULA, '\"', '\"\"') || '\"' "
+    "ELSE FORMULA END, '')"
+).replace("FORMULA", _FORMULA)
 _SCORE, _ADJUDICATED = RECORD_KEYS.index("suggestion_score"), RECORD_KEYS.index("adjudicated_from")
 
 
@@ -39,7 +42,7 @@ def _cell(key: str, field: str):
         return IsoUtc(value)
     if key == "is_final":
         return _Sql("CASE WHEN {0} THEN 'True' ELSE 'False' END", value)
-    return _Sql(_TEXT_CELL.replace("{0}", _FORMULA), value)
+    return _Sql(_TEXT_CELL, value)
 
 
 def _row_parts() -> tuple[_Sql, _Sql, _Sql]:

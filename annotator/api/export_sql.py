@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.db import DatabaseError, connection
-from django.db.models import F, ForeignKey, Func, IntegerField, Q, QuerySet, TextField, Value
+from django.db.models import F, ForeignKey, Func, IntegerField, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
 from annotator.api.exports import (
@@ -209,10 +209,9 @@ def _claims_batch(
     from annotator.models import Evidence, Verdict
 
     evidence_sql, verdict_sql = _claims_sql()
-    rows = annotations.filter(
-        Q(pk__in=Evidence.objects.values("annotation_id"))
-        | Q(pk__in=Verdict.objects.values("annotation_id"))
-    )
+    # One IN over the union: a semi-join from the few claims (two ORed INs read every row).
+    claimed, verdicts = (m.objects.order_by().values("annotation_id") for m in (Evidence, Verdict))
+    rows = annotations.filter(pk__in=claimed.union(verdicts))
     if after is not None:
         rows = rows.filter(pk__gt=after)
     rows = (
@@ -282,17 +281,18 @@ def _copy_blocks(
         # the per-row work is small: off. No parallel workers for JSON lines (cheap enough
         # that the planner would otherwise read the table in parallel and sort it before the
         # first line); CSV keeps the server's setting. Enough work_mem to keep the claims' id
-        # sets hashed (a plain subplan would scan them for every row). The session's settings
-        # are restored.
+        # sets hashed (a plain subplan would scan them for every row). No sort (a filter keeping
+        # most rows had them all sorted before the first line). The settings are restored.
         cursor.execute(
             "SELECT current_setting('jit'), current_setting('work_mem'), "
-            "current_setting('max_parallel_workers_per_gather'), "
+            "current_setting('max_parallel_workers_per_gather'), current_setting('enable_sort'), "
             "set_config('jit', 'off', false), set_config('work_mem', %s, false), "
+            "set_config('enable_sort', 'off', false), "
             "set_config('max_parallel_workers_per_gather', "
             "COALESCE(%s, current_setting('max_parallel_workers_per_gather')), false)",
             [COPY_WORK_MEM, parallel],
         )
-        previous = cursor.fetchone()[:3]
+        previous = cursor.fetchone()[:4]
         try:
             logged = cursor.debug_sql(statement, params) if hasattr(cursor, "debug_sql") else None
             with logged or contextlib.nullcontext(), cursor.cursor.copy(statement, params) as copy:
@@ -308,7 +308,8 @@ def _copy_blocks(
             with contextlib.suppress(DatabaseError):  # an aborted transaction resets it anyway
                 cursor.execute(
                     "SELECT set_config('jit', %s, false), set_config('work_mem', %s, false), "
-                    "set_config('max_parallel_workers_per_gather', %s, false)",
+                    "set_config('max_parallel_workers_per_gather', %s, false), "
+                    "set_config('enable_sort', %s, false)",
                     previous,
                 )
 

@@ -42,7 +42,7 @@ def test_sqlite_csv_is_byte_for_byte_the_python_csv(lead, csv_corpus):
 @pytest.mark.parametrize("chunk_size", [1, 7])
 def test_sqlite_csv_batches_and_filters(lead, csv_corpus, chunk_size, django_assert_num_queries):
     suggestions = Annotation.objects.filter(origin="suggestion")
-    with django_assert_num_queries(2 + suggestions.count() // chunk_size):
+    with django_assert_num_queries(1 + suggestions.count() // chunk_size):
         written = "".join(export_csv.sqlite_csv_lines(suggestions, chunk_size=chunk_size))
     assert written == _python(suggestions)
     assert written.count("\r\n") == suggestions.count() + 1 == 8

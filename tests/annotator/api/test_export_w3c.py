@@ -141,8 +141,8 @@ def test_documents_without_revision_rows_still_export(lead):
 
 
 def test_filtered_exports_start_at_their_first_id(lead, django_assert_num_queries):
-    """A filter's rows at the end of the table: the id-order scan is bounded by their first
-    and last id (one query); no filter, no query; nothing matching, nothing exported."""
+    """A filter's rows at the end of the table: on PostgreSQL the id-order scan is bounded by
+    their first and last id (one query); no filter, no query; nothing matching, nothing."""
     early = DocumentFactory(collection=CollectionFactory(slug="early"))
     late = DocumentFactory(collection=CollectionFactory(slug="late"))
     for start in range(5):
@@ -150,10 +150,11 @@ def test_filtered_exports_start_at_their_first_id(lead, django_assert_num_querie
     wanted = [AnnotationFactory(document=late, start=s, end=s + 2).pk for s in range(3)]
     AnnotationFactory(document=early, start=9, end=11)
     late_only = Annotation.objects.filter(document__collection__slug="late")
-    with django_assert_num_queries(1):
+    postgresql = connection.vendor == "postgresql"  # SQLite passes the rows faster
+    with django_assert_num_queries(int(postgresql)):
         bounded = exports.within_id_range(late_only)
     assert list(bounded.order_by("id").values_list("id", flat=True)) == wanted
-    assert "BETWEEN" in str(bounded.query) or str(wanted[0]) in str(bounded.query)
+    assert (f">= {wanted[0]}" in str(bounded.query)) == postgresql
     with django_assert_num_queries(0):
         exports.within_id_range(Annotation.objects.all())
     nothing = exports.within_id_range(Annotation.objects.filter(document__collection__slug="x"))

@@ -68,17 +68,26 @@ def _word_features(word: str) -> tuple[str, ...]:
 
 
 # Neighbours whose words are attributes of a token: two either side (three scored no better on
-# propaganda and lower on attribution on the dev parts, with 7 % more attributes).
-_OFFSETS = (-2, -1, 1, 2)
-_EDGES = tuple(f"{offset}edge" for offset in _OFFSETS)
+# propaganda and lower on attribution on the dev parts, with 7 % more attributes). A model
+# records the window it was trained with; one stored without it was trained with three.
+WINDOW = 2
+LEGACY_WINDOW = 3
+
+
+@lru_cache(maxsize=8)
+def _offsets(window: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    offsets = tuple(o for o in range(-window, window + 1) if o)
+    return offsets, tuple(f"{offset}edge" for offset in offsets)
+
+
 _POS = tuple(f"pos={i}" for i in range(6))
 _RPOS = tuple(f"rpos={i}" for i in range(6))
 
 
 @lru_cache(maxsize=100_000)
-def _neighbour_features(lower: str) -> tuple[str, ...]:
-    """The attributes a word gives the token `offset` away, in _OFFSETS order."""
-    return tuple(f"{offset}w={lower}" for offset in _OFFSETS)
+def _neighbour_features(lower: str, window: int) -> tuple[str, ...]:
+    """The attributes a word gives the token `offset` away, in _offsets(window) order."""
+    return tuple(f"{offset}w={lower}" for offset in _offsets(window)[0])
 
 
 @lru_cache(maxsize=100_000)
@@ -123,10 +132,13 @@ def features(
     toks: list[tuple[int, int]],
     counts: Counter | None = None,
     rules: list[tuple[int, int, str]] | None = None,
+    window: int = WINDOW,
 ) -> list[list[str]]:
-    """CRFsuite attributes per token: the word, its neighbours, shape, quote state, position,
-    the paragraph's end punctuation, whether the word recurs in the document (`counts`), and
-    the rule suggesters' spans over it (`rules`: rule_spans of the text)."""
+    """CRFsuite attributes per token: the word, its neighbours (`window` either side), shape,
+    quote state, position, the paragraph's end punctuation, whether the word recurs in the
+    document (`counts`), and the rule suggesters' spans over it (`rules`: rule_spans of the
+    text)."""
+    offsets, edges = _offsets(window)
     words = [text[s:e] for s, e in toks]
     lowers = [w.lower() for w in words]
     para = [f"pend={words[-1]}" if not words[-1].isalnum() else "pend=w"]
@@ -138,7 +150,7 @@ def features(
         for mine, marks in zip(context, rule_marks(toks, rules), strict=True):
             mine.extend(marks)
     # Each word's attributes as seen from its neighbours, built once per word.
-    around = [_neighbour_features(lower) for lower in lowers]
+    around = [_neighbour_features(lower, window) for lower in lowers]
     shapes = [_neighbour_shapes(word) for word in words]
     quote_state = False
     result = []
@@ -154,7 +166,7 @@ def features(
             f.append("inq")
         if word[:1].isupper():
             f.append("cap")
-        for n, offset in enumerate(_OFFSETS):
+        for n, offset in enumerate(offsets):
             j = i + offset
             if 0 <= j < count:
                 f.append(around[j][n])
@@ -163,7 +175,7 @@ def features(
                 elif offset == 1:
                     f.append(shapes[j][1])
             else:
-                f.append(_EDGES[n])
+                f.append(edges[n])
         if i > 0:
             f.append(f"b-1={lowers[i - 1]}|{lowers[i]}")
         if i + 1 < count:
@@ -215,6 +227,7 @@ class Tagger:
         # Per label (shortest, longest) span in characters, calibrated (longest None: any).
         self.lengths = {label: tuple(v) for label, v in (model.get("lengths") or {}).items()}
         self.rules = bool(model.get("rules"))  # trained with the rule spans as attributes
+        self.window = int(model.get("window", LEGACY_WINDOW))  # neighbours it was trained with
         self.taggers, self.weights = {}, {}
         # CRFsuite reads the model from this memory while tagging: keep it alive.
         self._buffers = []
@@ -245,7 +258,7 @@ class Tagger:
             toks = tokens(text, start, end)
             if not toks:
                 continue
-            xseq = features(text, toks, counts, rules)
+            xseq = features(text, toks, counts, rules, self.window)
             items = pycrfsuite.ItemSequence(xseq)
             positions = range(len(toks))
             for label, tagger in self.taggers.items():
@@ -293,6 +306,7 @@ def dumps(model: dict) -> bytes:
         "thresholds": model.get("thresholds", {}),
         "lengths": model.get("lengths", {}),
         "rules": bool(model.get("rules")),
+        "window": int(model.get("window", LEGACY_WINDOW)),
         "labels": {label: data.hex() for label, data in model["labels"].items()},
     }
     return json.dumps(payload).encode()
@@ -306,5 +320,6 @@ def loads(data: bytes) -> dict:
         "thresholds": payload.get("thresholds", {}),
         "lengths": payload.get("lengths", {}),
         "rules": payload.get("rules", False),
+        "window": payload.get("window", LEGACY_WINDOW),
         "labels": {label: bytes.fromhex(value) for label, value in payload["labels"].items()},
     }

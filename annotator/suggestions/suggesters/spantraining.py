@@ -17,6 +17,7 @@ from annotator.suggestions.suggesters.evaluation import merge, span_counts
 from annotator.suggestions.suggesters.spanmodel import (
     MIN_SPAN_CHARS,
     THRESHOLD,
+    WINDOW,
     Document,
     Tagger,
     candidates,
@@ -111,6 +112,7 @@ def _model(models: dict, calibration: dict | None = None) -> dict:
         "thresholds": {k: v["threshold"] for k, v in calibration.items() if k in models},
         "lengths": {k: v["lengths"] for k, v in calibration.items() if k in models},
         "rules": RULE_FEATURES,
+        "window": WINDOW,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 
 import pytest
@@ -59,6 +60,31 @@ def test_span_model_learns_phrases_inside_sentences():
     ]
     probability, terms = spans[0][3], spans[0][4]
     assert 0.5 < probability <= 1 and terms and set(terms) <= {"our", "land", "forever"}
+
+
+def test_a_model_tags_with_the_neighbour_window_it_was_trained_with():
+    """Models stored before the window became two words were trained with three: they keep
+    getting their +-3 word attributes; new ones record their window."""
+    records = archive(12)
+    documents = [
+        spanmodel.Document(
+            r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], ("slogan",)
+        )
+        for r in records
+    ]
+    stored = spanmodel.dumps(spantraining.train(documents, calibrated=False))
+    new = spanmodel.loads(stored)
+    assert new["window"] == spanmodel.WINDOW == 2
+
+    def attributes(model):
+        _, _, xseq, _, _ = next(spanmodel.Tagger(model).marginals(NEW_TEXT))
+        return {a.split("=")[0] for token in xseq for a in token}
+
+    assert "2w" in attributes(new) and "3w" not in attributes(new)
+    legacy = json.loads(stored)
+    del legacy["window"]
+    old = spanmodel.loads(json.dumps(legacy).encode())
+    assert old["window"] == 3 and {"3w", "-3w"} <= attributes(old)
 
 
 def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_them():

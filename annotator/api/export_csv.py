@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from django.db.models import F, QuerySet
 
-from annotator.api.export_w3c import _cat, _Sql
+from annotator.api.export_text import Sql, cat
 from annotator.api.exports import RECORD_KEYS, ROW_FIELDS, IsoUtc, csv_cell, keyset_rows
 from annotator.models import Annotation
 
@@ -37,15 +37,15 @@ _SCORE, _ADJUDICATED = RECORD_KEYS.index("suggestion_score"), RECORD_KEYS.index(
 def _cell(key: str, field: str):
     value = F(field)
     if key in {"id", "document_id", "start", "end", "revision"}:
-        return _Sql("CAST({0} AS TEXT)", value)
+        return Sql("CAST({0} AS TEXT)", value)
     if key.endswith("_at"):
         return IsoUtc(value)
     if key == "is_final":
-        return _Sql("CASE WHEN {0} THEN 'True' ELSE 'False' END", value)
-    return _Sql(_TEXT_CELL, value)
+        return Sql("CASE WHEN {0} THEN 'True' ELSE 'False' END", value)
+    return Sql(_TEXT_CELL, value)
 
 
-def _row_parts() -> tuple[_Sql, _Sql, _Sql]:
+def _row_parts() -> tuple[Sql, Sql, Sql]:
     """The row's text before the score, between the score and adjudicated_from, and after."""
     cells = [_cell(key, field) for key, field in zip(RECORD_KEYS, ROW_FIELDS, strict=True)]
 
@@ -54,7 +54,7 @@ def _row_parts() -> tuple[_Sql, _Sql, _Sql]:
         for index, cell in enumerate(part):
             pieces += [","] if index else []
             pieces.append(cell)
-        return _cat(*pieces, *([","] if trail else []))
+        return cat(*pieces, *([","] if trail else []))
 
     return (
         joined(cells[:_SCORE], lead=False, trail=True),
@@ -84,7 +84,7 @@ def sqlite_csv_lines(annotations: QuerySet[Annotation], chunk_size: int = 5000) 
         csv_middle=middle,
         csv_tail=tail,
         csv_score=F("suggestion__score"),
-        csv_adjudicated=_Sql("{0}", F("adjudicated_from")),
+        csv_adjudicated=Sql("{0}", F("adjudicated_from")),
     )
     fields = ("id", "csv_head", "csv_score", "csv_middle", "csv_adjudicated", "csv_tail")
     yield ",".join(RECORD_KEYS) + "\r\n"

@@ -13,14 +13,12 @@ annotations have (claims.transfer.w3c_bodies), before the body list closes.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from json.encoder import encode_basestring as _quote  # json.dumps(str, ensure_ascii=False)
 
 from django.db.models import (
     Case,
     F,
-    Func,
     Q,
     QuerySet,
     TextField,
@@ -28,6 +26,7 @@ from django.db.models import (
     When,
 )
 
+from annotator.api.export_text import Sql, cat
 from annotator.api.exports import (
     QUOTE_CONTEXT_CHARS,
     W3C_CONTEXT,
@@ -45,52 +44,9 @@ BODY_END = '], "target": {"source": '
 CLAIMS_BATCH = 5000
 
 
-class _Sql(Func):
-    """SQL from a template per vendor whose {0}, {1}, ... are the compiled expressions (each
-    may appear more than once; its parameters follow it)."""
-
-    output_field = TextField()
-
-    def __init__(self, templates: dict[str, str] | str, *expressions, **extra):
-        self.templates = templates
-        super().__init__(*expressions, **extra)
-
-    def as_sql(self, compiler, connection, **extra):
-        template = self.templates
-        if isinstance(template, dict):
-            template = template[connection.vendor]
-        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
-        sql, params = [], []
-        for index, piece in enumerate(re.split(r"\{(\d+)\}", template)):
-            if index % 2 == 0:
-                sql.append(piece)
-            else:
-                part_sql, part_params = compiled[int(piece)]
-                sql.append(part_sql)
-                params += part_params
-        return "".join(sql), params
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal (the % doubled: the statement is %-formatted with its params)."""
-    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
-
-
-def _cat(*parts) -> _Sql:
-    """Text concatenation of literal strings and expressions (none of which may be NULL)."""
-    template, expressions = [], []
-    for part in parts:
-        if isinstance(part, str):
-            template.append(_literal(part))
-        else:
-            template.append(f"{{{len(expressions)}}}")
-            expressions.append(part)
-    return _Sql("(" + " || ".join(template) + ")", *expressions)
-
-
-def _json_string(expression) -> _Sql:
+def _json_string(expression) -> Sql:
     """json.dumps(value, ensure_ascii=False) of a text (None: null)."""
-    return _Sql(
+    return Sql(
         {
             "postgresql": "COALESCE(to_json({0})::text, 'null')",
             "sqlite": "json_quote({0})",
@@ -99,8 +55,8 @@ def _json_string(expression) -> _Sql:
     )
 
 
-def _int_text(expression) -> _Sql:
-    return _Sql({"postgresql": "({0})::text", "sqlite": "CAST({0} AS TEXT)"}, expression)
+def _int_text(expression) -> Sql:
+    return Sql({"postgresql": "({0})::text", "sqlite": "CAST({0} AS TEXT)"}, expression)
 
 
 def _if_text(field: str, then, default=None) -> Case:
@@ -112,7 +68,7 @@ def _if_text(field: str, then, default=None) -> Case:
     )
 
 
-def w3c_item_expressions(base_url: str) -> tuple[_Sql, _Sql]:
+def w3c_item_expressions(base_url: str) -> tuple[Sql, Sql]:
     """An item's JSON text as w3c_annotation() + json.dumps write it, in two parts: up to the
     quote's '"prefix": ', and from the selector's end on, without evidence and verdict bodies;
     a suggestion's stops after '"score": '."""
@@ -120,7 +76,7 @@ def w3c_item_expressions(base_url: str) -> tuple[_Sql, _Sql]:
     document_prefix = json.dumps(f"{base_url}/api/documents/", ensure_ascii=False)[:-1]
     note = _if_text(
         "note",
-        _cat(
+        cat(
             ', {"type": "TextualBody", "purpose": "commenting", "value": ',
             _json_string(F("note")),
             ', "format": "text/plain"}',
@@ -128,21 +84,21 @@ def w3c_item_expressions(base_url: str) -> tuple[_Sql, _Sql]:
     )
     evidence_url = _if_text(
         "evidence_url",
-        _cat(
+        cat(
             ', {"id": ', _json_string(F("evidence_url")), ', "type": "Text", "purpose": "linking"}'
         ),
     )
     source = _if_text(
         "document__source_url",
         _json_string(F("document__source_url")),
-        _cat(Value(document_prefix), _int_text(F("document_id")), '/"'),
+        cat(Value(document_prefix), _int_text(F("document_id")), '/"'),
     )
-    generator = _cat(
+    generator = cat(
         ', "generator": {"type": "Software", "name": ',
         _json_string(F("suggestion__suggester")),
         ', "score": ',
     )
-    head = _cat(
+    head = cat(
         '{"id": ',
         Value(annotation_prefix),
         _int_text(F("id")),
@@ -170,7 +126,7 @@ def w3c_item_expressions(base_url: str) -> tuple[_Sql, _Sql]:
         ', "prefix": ',
     )
     tail = Case(
-        When(origin="suggestion", then=_cat("}]}", generator)),
+        When(origin="suggestion", then=cat("}]}", generator)),
         default=Value("}]}}"),
         output_field=TextField(),
     )

@@ -56,16 +56,23 @@ def __getattr__(attribute: str) -> str:
     raise AttributeError(attribute)
 
 
+def explain(why: spanmodel.Why) -> str:
+    """The rationale's reasons: the strongest words and the context that weighed."""
+    parts = []
+    if why.words:
+        parts.append(f"strongest words: {', '.join(why.words)}")
+    if why.context:
+        parts.append(f"context: {', '.join(why.context)}")
+    return "; ".join(parts) or "no single word or context stands out (the words around it)"
+
+
 def suggest(text: str) -> list[SpanSuggestion]:
     tagger = _tagger()
     if tagger is None:
         return []
     version = _state["version"]
     spans = []
-    for start, end, label, probability, terms in tagger.spans(text):
-        rationale = (
-            f"Learned span model v{version}: p={probability:.2f}; "
-            f"strongest words: {', '.join(terms) or 'n/a'}."
-        )
+    for start, end, label, probability, why in tagger.spans(text):
+        rationale = f"Learned span model v{version}: p={probability:.2f}; {explain(why)}."
         spans.append(SpanSuggestion(start, end, label, round(probability, 2), rationale))
     return spans

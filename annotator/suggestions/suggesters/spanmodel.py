@@ -33,8 +33,38 @@ _FUNCTION = (
 )
 FUNCTION_WORDS = frozenset(_FUNCTION.split())
 MIN_SPAN_CHARS = 3
+# Context attributes a rationale names beside the words, when they weigh for a span.
+CONTEXT_REASONS = {
+    "cue": "a reporting verb",
+    "cuehere": "a reporting verb",
+    "cueleft": "after a reporting verb",
+    "cueright": "before a reporting verb",
+    "inq": "inside quotation marks",
+    "squote": "a sentence with a quotation",
+    "rep": "words the document repeats",
+    "p!": "an exclamation mark",
+}
+REASON_WEIGHT = 0.2  # the least summed B + I weight of an attribute a rationale names
 CONTEXT = True  # sentence-context attributes (spanfeatures.py)
 THRESHOLD = 0.1  # unless calibrated per label on documents held back from training
+
+
+@dataclass(frozen=True)
+class Why:
+    """What a rationale names: the span's strongest words, and the context that weighed."""
+
+    words: list[str]
+    context: list[str]
+
+
+def reason(attribute: str) -> str | None:
+    """The words a rationale uses for a context attribute (None: not one it names)."""
+    if attribute[:2] in ("rB", "rE"):
+        return f"what the {attribute[2:]} rules suggest"
+    if attribute.startswith("r") and "=" not in attribute and attribute != "rep":
+        return f"what the {attribute[1:]} rules suggest"
+    stem = attribute.rstrip("0123456789")
+    return CONTEXT_REASONS.get(stem)
 
 
 @dataclass
@@ -239,7 +269,7 @@ class Tagger:
             self.taggers[label] = tagger
             weights: dict[str, float] = {}
             for (attribute, tag), weight in tagger.info().state_features.items():
-                if tag in ("B", "I") and attribute.startswith(("w=", "-1w=", "b-1=", "b+1=")):
+                if tag in ("B", "I") and (attribute.startswith("w=") or reason(attribute)):
                     weights[attribute] = weights.get(attribute, 0.0) + weight
             self.weights[label] = weights
 
@@ -269,9 +299,9 @@ class Tagger:
                 begins = [x > y for x, y in zip(b, inner, strict=True)]
                 yield label, toks, xseq, inside, begins
 
-    def spans(self, text: str) -> list[tuple[int, int, str, float, list[str]]]:
-        """(start, end, label, probability, strongest terms) for each tagged span, scored by
-        the mean probability of its tokens, within the label's calibrated lengths."""
+    def spans(self, text: str) -> list[tuple[int, int, str, float, Why]]:
+        """(start, end, label, probability, why) for each tagged span, scored by the mean
+        probability of its tokens, within the label's calibrated lengths."""
         found = []
         for label, toks, xseq, inside, begins in self.marginals(text):
             threshold = self.thresholds.get(label, self.threshold)
@@ -279,20 +309,32 @@ class Tagger:
             for i, j, probability in candidates(text, toks, inside, begins, threshold):
                 size = toks[j - 1][1] - toks[i][0]
                 if size >= shortest and (longest is None or size <= longest):
-                    terms = self._terms(label, xseq[i:j])
-                    found.append((toks[i][0], toks[j - 1][1], label, probability, terms))
+                    why = self._why(label, xseq[i:j])
+                    found.append((toks[i][0], toks[j - 1][1], label, probability, why))
         return found
 
-    def _terms(self, label: str, xseq: list[list[str]], count: int = 3) -> list[str]:
+    def _why(self, label: str, xseq: list[list[str]], words: int = 3, context: int = 2) -> Why:
+        """The span's words with the highest positive weight (not function words), and the
+        context attributes over it whose weight reaches REASON_WEIGHT, strongest first."""
         weights = self.weights[label]
         scored: dict[str, float] = {}
+        reasons: dict[str, float] = {}
         for attributes in xseq:
             attribute = attributes[1]  # "w=" + the word (features() puts it there)
             word = attribute[2:]
             weight = weights.get(attribute, 0.0)
             if weight > 0 and word.isalpha() and word not in FUNCTION_WORDS:
                 scored[word] = max(scored.get(word, 0.0), weight)
-        return [w for w, _ in sorted(scored.items(), key=lambda x: -x[1])[:count]]
+            for attribute in attributes:
+                weight = weights.get(attribute, 0.0)
+                if weight >= REASON_WEIGHT and not attribute.startswith("w="):
+                    text = reason(attribute)
+                    reasons[text] = max(reasons.get(text, 0.0), weight)
+        return Why(_strongest(scored, words), _strongest(reasons, context))
+
+
+def _strongest(scored: dict[str, float], count: int) -> list[str]:
+    return [key for key, _ in sorted(scored.items(), key=lambda x: -x[1])[:count]]
 
 
 def _keeps(character: str) -> bool:

@@ -58,8 +58,8 @@ def test_span_model_learns_phrases_inside_sentences():
     assert [(NEW_TEXT[s:e], label) for s, e, label, _, _ in spans] == [
         ("our land forever", "slogan")
     ]
-    probability, terms = spans[0][3], spans[0][4]
-    assert 0.5 < probability <= 1 and terms and set(terms) <= {"our", "land", "forever"}
+    probability, why = spans[0][3], spans[0][4]
+    assert 0.5 < probability <= 1 and why.words and set(why.words) <= {"our", "land", "forever"}
 
 
 def test_a_model_tags_with_the_neighbour_window_it_was_trained_with():
@@ -325,16 +325,39 @@ def test_doubled_quotes_of_newspaper_archives_are_quotes_for_the_span_model():
     assert text[toks[first][0] : toks[last - 1][1]] == "''We will build it,''"
 
 
-def test_a_model_trained_on_doubled_quote_archives_suggests_whole_quotations():
+def _quotations(opening: str, closing: str) -> list[spanmodel.Document]:
+    """40 documents, each with one quotation attributed to the mayor, marked as sourced."""
     rng = random.Random(3)
     documents, sentences = [], ["The weather was mild.", "Traffic was light in town."]
     for index in range(40):
-        quote = f"''We will build bridge {index},''"
+        quote = f"{opening}We will build bridge {index},{closing}"
         text = f"{rng.choice(sentences)} {quote} the mayor said. {rng.choice(sentences)}"
         start = text.index(quote)
         span = (start, start + len(quote) + len(" the mayor said"), "sourced")
         documents.append(spanmodel.Document(text, [span], ("sourced",)))
-    model = spantraining.train(documents)
+    return documents
+
+
+def test_a_model_trained_on_doubled_quote_archives_suggests_whole_quotations():
+    model = spantraining.train(_quotations("''", "''"))
     text = "Traffic was light in town. ''We will build bridge 99,'' the mayor said."
     found = [text[s:e] for s, e, *_ in spanmodel.Tagger(model).spans(text)]
     assert found == ["''We will build bridge 99,'' the mayor said"]
+
+
+def test_a_rationale_names_the_words_and_the_context_that_weighed():
+    """Trained on quotations attributed to a speaker, the model's reasons for a span are the
+    reporting verb and what the rules already suggest there, not just "n/a"."""
+    tagger = spanmodel.Tagger(spantraining.train(_quotations("“", "”")))
+    text = "Traffic was light in town. “We will build bridge 99,” the mayor said."
+    [(start, end, label, _, why)] = tagger.spans(text)
+    assert text[start:end] == "“We will build bridge 99,” the mayor said"
+    assert why.words == ["said"]
+    assert "what the sourced rules suggest" in why.context and len(why.context) <= 2
+    assert learned.explain(why) == f"strongest words: said; context: {', '.join(why.context)}"
+    assert spanmodel.reason("rBslogan") == spanmodel.reason("rslogan")
+    assert spanmodel.reason("rslogan") == "what the slogan rules suggest"
+    assert spanmodel.reason("cueleft3") == "after a reporting verb"
+    assert spanmodel.reason("rep") == "words the document repeats"
+    assert spanmodel.reason("rpos=2") is None and spanmodel.reason("w=said") is None
+    assert learned.explain(spanmodel.Why([], [])).startswith("no single word or context")

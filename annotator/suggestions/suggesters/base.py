@@ -3,15 +3,17 @@
 Offsets are code points (Python string indices) into the text the suggester was given.
 Sentences come from sentencex (Wikimedia's rule-based segmenter, in Rust), segmented lazily
 per paragraph and shared by the suggesters that run on the same text, so text without any
-cue is never segmented.
+cue is never segmented. The rule suggesters' spans are shared the same way (`shared`): the
+span model reads them as attributes right after the rules ran on the text.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import sentencex
 
@@ -48,6 +50,8 @@ class Segmentation:
         self._sentences: dict[int, list[tuple[int, int]]] = {}
         # Per paragraph with sentences: their starts, and the sentences.
         self._starts: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
+        # Per suggester name, the spans it found in this text (see `shared`).
+        self.found: dict[str, tuple[SpanSuggestion, ...]] = {}
 
     def paragraph(self, index: int) -> tuple[int, int]:
         start = self.paragraph_starts[index]
@@ -106,6 +110,28 @@ _SPACE = " \t\n\r\u00a0\u2009\u200a\u202f\u3000"
 def segmentation(text: str) -> Segmentation:
     """Shared by the suggesters that run one after the other on the same text."""
     return Segmentation(text)
+
+
+Suggest = Callable[[str], list[SpanSuggestion]]
+
+
+def shared(name: str) -> Callable[[Suggest], Suggest]:
+    """Remember what a suggester (a function of the text alone) found in a text for as long as
+    the text's `segmentation` is cached: the span model asks again for the rule suggesters'
+    spans of the text that they just suggested on. Each call gets a list of its own."""
+
+    def decorate(suggest: Suggest) -> Suggest:
+        @wraps(suggest)
+        def remembered(text: str) -> list[SpanSuggestion]:
+            found = segmentation(text).found
+            spans = found.get(name)
+            if spans is None:
+                spans = found[name] = tuple(suggest(text))
+            return list(spans)
+
+        return remembered
+
+    return decorate
 
 
 def trim(text: str, start: int, end: int, strip: str = " \t\n,;:—–-") -> tuple[int, int]:

@@ -6,7 +6,13 @@ rationale names the cue (and, for denials, who denies).
 
 from __future__ import annotations
 
-from annotator.suggestions.suggesters.base import SpanSuggestion, dedupe, segmentation, trim
+from annotator.suggestions.suggesters.base import (
+    SpanSuggestion,
+    dedupe,
+    segmentation,
+    shared,
+    trim,
+)
 from annotator.suggestions.suggesters.cues import data, source_before
 from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
@@ -24,6 +30,7 @@ def _compile() -> list[tuple[str, float, Terms]]:
 CUES = _compile()
 
 
+@shared(name)
 def suggest(text: str) -> list[SpanSuggestion]:
     seg = segmentation(text)
     by_sentence: dict[tuple[int, int], tuple[float, list[str]]] = {}

@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from itertools import accumulate, compress
 
-from annotator.suggestions.suggesters.base import SpanSuggestion, trim
+from annotator.suggestions.suggesters.base import SpanSuggestion, shared, trim
 from annotator.suggestions.suggesters.cues import data, enclosing_quote
 from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
@@ -145,6 +145,7 @@ def _cue(text: str, start: int, end: int) -> str:
     return " ".join(text[start:end].split())
 
 
+@shared(name)
 def suggest(text: str) -> list[SpanSuggestion]:
     lowered = lowered_text(text)
     words = _Words(text, lowered)

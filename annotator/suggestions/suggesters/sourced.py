@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from annotator.suggestions.suggesters.base import SpanSuggestion, segmentation, trim
+from annotator.suggestions.suggesters.base import SpanSuggestion, segmentation, shared, trim
 from annotator.suggestions.suggesters.cues import PRONOUN, data, source_after, source_before
 from annotator.suggestions.suggesters.lexicon import Terms, lowered_text
 
@@ -54,6 +54,7 @@ SCORES = {
 _STRIP = " \t\n.,;:—–-"
 
 
+@shared(name)
 def suggest(text: str) -> list[SpanSuggestion]:
     seg = segmentation(text)
     lowered = lowered_text(text)

@@ -128,7 +128,8 @@ def _neighbour_shapes(word: str) -> tuple[str, str]:
 
 def rule_spans(text: str) -> list[tuple[int, int, str]]:
     """What the rule suggesters propose on the text: the span model learns how far to trust
-    them (attributes "r", "rB", "rE" + label on the tokens of each rule span)."""
+    them (attributes "r", "rB", "rE" + label on the tokens of each rule span). Computed once
+    per text: after the rules ran on it (a suggestion task), their spans are read back."""
     from annotator.suggestions.suggesters import disputed, propaganda, sourced
 
     return sorted(

@@ -142,16 +142,31 @@ def rule_spans(text: str) -> list[tuple[int, int, str]]:
 def rule_marks(toks: list[tuple[int, int]], spans: list[tuple[int, int, str]]) -> list[list[str]]:
     """Per token of a paragraph, the attributes of the rule spans over it."""
     marks: list[list[str]] = [[] for _ in toks]
+    for k, found in _rule_marks(toks, spans).items():
+        marks[k] = found
+    return marks
+
+
+def _rule_marks(
+    toks: list[tuple[int, int]], spans: list[tuple[int, int, str]]
+) -> dict[int, list[str]]:
+    """rule_marks of the tokens that have any (most have none); `spans` sorted by start, as
+    rule_spans returns them."""
+    marks: dict[int, list[str]] = {}
     if not toks:
         return marks
     first, last = toks[0][0], toks[-1][1]
-    starts, ends = [s for s, _ in toks], [e for _, e in toks]
+    starts = ends = None
     for start, end, label in spans:
-        if start >= last or end <= first:
+        if start >= last:
+            break
+        if end <= first:
             continue
+        if starts is None:
+            starts, ends = [s for s, _ in toks], [e for _, e in toks]
         i, j = bisect_right(ends, start), bisect_left(starts, end)
         for k in range(i, j):
-            marks[k].append(f"r{label}")
+            marks.setdefault(k, []).append(f"r{label}")
         if i < j:
             marks[i].append(f"rB{label}")
             marks[j - 1].append(f"rE{label}")
@@ -178,8 +193,8 @@ def features(
     count = len(words)
     context = context_features(words, lowers) if CONTEXT else [[] for _ in words]
     if rules is not None:
-        for mine, marks in zip(context, rule_marks(toks, rules), strict=True):
-            mine.extend(marks)
+        for k, marks in _rule_marks(toks, rules).items():
+            context[k].extend(marks)
     # Each word's attributes as seen from its neighbours, built once per word.
     around = [_neighbour_features(lower, window) for lower in lowers]
     shapes = [_neighbour_shapes(word) for word in words]
@@ -216,7 +231,7 @@ def features(
 
 
 def word_counts(text: str) -> Counter:
-    return Counter(m.group().lower() for m in TOKEN.finditer(text))
+    return Counter(map(str.lower, TOKEN.findall(text)))
 
 
 def _runs(inside: list[float], begins: list[bool], threshold: float):
@@ -290,7 +305,9 @@ class Tagger:
             if not toks:
                 continue
             xseq = features(text, toks, counts, rules, self.window)
-            items = pycrfsuite.ItemSequence(xseq)
+            # Converted for CRFsuite once for all the labels; a single tagger converts the
+            # list itself (an ItemSequence would be copied once more into it).
+            items = pycrfsuite.ItemSequence(xseq) if len(self.taggers) > 1 else xseq
             positions = range(len(toks))
             for label, tagger in self.taggers.items():
                 tagger.set(items)

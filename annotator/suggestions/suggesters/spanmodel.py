@@ -15,6 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from annotator.suggestions.suggesters.spanfeatures import context_features
 
@@ -76,11 +77,11 @@ class Document:
 
 
 def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in TOKEN.finditer(text, start, end)]
+    return [m.span() for m in TOKEN.finditer(text, start, end)]
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in PARAGRAPH.finditer(text) if m.group().strip()]
+    return [m.span() for m in PARAGRAPH.finditer(text) if not m.group().isspace()]
 
 
 @lru_cache(maxsize=100_000)
@@ -275,6 +276,8 @@ class Tagger:
         self.rules = bool(model.get("rules"))  # trained with the rule spans as attributes
         self.window = int(model.get("window", LEGACY_WINDOW))  # neighbours it was trained with
         self.taggers, self.weights = {}, {}
+        # Per label, the context attributes a rationale names: (its reason, its weight).
+        self.reasons: dict[str, dict[str, tuple[str, float]]] = {}
         # CRFsuite reads the model from this memory while tagging: keep it alive.
         self._buffers = []
         for label, data in model["labels"].items():
@@ -288,6 +291,11 @@ class Tagger:
                 if tag in ("B", "I") and (attribute.startswith("w=") or reason(attribute)):
                     weights[attribute] = weights.get(attribute, 0.0) + weight
             self.weights[label] = weights
+            self.reasons[label] = {
+                attribute: (reason(attribute), weight)
+                for attribute, weight in weights.items()
+                if weight >= REASON_WEIGHT and not attribute.startswith("w=")
+            }
 
     @property
     def labels(self) -> list[str]:
@@ -334,7 +342,7 @@ class Tagger:
     def _why(self, label: str, xseq: list[list[str]], words: int = 3, context: int = 2) -> Why:
         """The span's words with the highest positive weight (not function words), and the
         context attributes over it whose weight reaches REASON_WEIGHT, strongest first."""
-        weights = self.weights[label]
+        weights, named = self.weights[label], self.reasons[label]
         scored: dict[str, float] = {}
         reasons: dict[str, float] = {}
         for attributes in xseq:
@@ -343,11 +351,11 @@ class Tagger:
             weight = weights.get(attribute, 0.0)
             if weight > 0 and word.isalpha() and word not in FUNCTION_WORDS:
                 scored[word] = max(scored.get(word, 0.0), weight)
-            for attribute in attributes:
-                weight = weights.get(attribute, 0.0)
-                if weight >= REASON_WEIGHT and not attribute.startswith("w="):
-                    text = reason(attribute)
-                    reasons[text] = max(reasons.get(text, 0.0), weight)
+        # Each named attribute once, in the order the tokens first have it (of equal weights,
+        # the reason named first stays first).
+        for attribute in dict.fromkeys(filter(named.__contains__, chain.from_iterable(xseq))):
+            text, weight = named[attribute]
+            reasons[text] = max(reasons.get(text, 0.0), weight)
         return Why(_strongest(scored, words), _strongest(reasons, context))
 
 

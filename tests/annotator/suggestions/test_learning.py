@@ -87,6 +87,39 @@ def test_a_model_tags_with_the_neighbour_window_it_was_trained_with():
     assert old["window"] == 3 and {"3w", "-3w"} <= attributes(old)
 
 
+def test_a_model_tags_with_the_word_affixes_only_when_trained_with_them(monkeypatch):
+    """New models learn from prefixes, suffixes and length buckets; a model stored before them
+    (trained without, no "affixes" recorded) keeps tagging without them, and still finds."""
+    records = archive(12)
+    documents = [
+        spanmodel.Document(
+            r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], ("slogan",)
+        )
+        for r in records
+    ]
+
+    def tagged(model):
+        tagger = spanmodel.Tagger(model)
+        _, _, xseq, _, _ = next(tagger.marginals(NEW_TEXT))
+        spans = [NEW_TEXT[s:e] for s, e, *_ in tagger.spans(NEW_TEXT)]
+        return {a.split("=")[0] for token in xseq for a in token}, xseq, spans
+
+    new = spanmodel.loads(spanmodel.dumps(spantraining.train(documents, calibrated=False)))
+    attributes, xseq, spans = tagged(new)
+    assert new["affixes"] is True and {"p3", "s2", "s4", "len"} <= attributes
+    marchers = next(token for token in xseq if "w=marchers" in token)
+    assert {"p3=mar", "s2=rs", "s4=hers", "len=3"} <= set(marchers)
+    assert spans == ["our land forever"]
+
+    monkeypatch.setattr(spantraining, "AFFIXES", False)  # as trained before affixes existed
+    legacy = json.loads(spanmodel.dumps(spantraining.train(documents, calibrated=False)))
+    del legacy["affixes"]
+    old = spanmodel.loads(json.dumps(legacy).encode())
+    attributes, _, spans = tagged(old)
+    assert old["affixes"] is False and not {"p3", "s2", "s4", "len"} & attributes
+    assert spans == ["our land forever"]
+
+
 def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_them():
     records = archive(30)
     documents = [

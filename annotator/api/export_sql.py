@@ -16,10 +16,9 @@ from annotator.api.exports import (
     RECORD_KEYS,
     ROW_FIELDS,
     iter_export_records,
-    keyset_rows,
-    within_id_range,
 )
 from annotator.api.exports import IsoUtc as _IsoUtc
+from annotator.api.keyset import keyset_rows, within_id_range
 from annotator.models import Annotation
 
 

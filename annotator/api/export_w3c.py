@@ -32,8 +32,8 @@ from annotator.api.exports import (
     W3C_CONTEXT,
     IsoUtc,
     _text_lookup,
-    keyset_rows,
 )
+from annotator.api.keyset import keyset_rows
 from annotator.claims.transfer import claims_for, w3c_bodies
 from annotator.models import Annotation
 
@@ -167,22 +167,19 @@ def w3c_text_lines(
         texts = _text_lookup({(row[5], row[6]) for row in batch})
         bodies = claims_bodies([row[0] for row in batch])
         pieces = []
+        append = pieces.append
+        key = text = None
         for pk, head_, tail_, start, end, document, revision, origin, score in batch:
-            text = texts.get((document, revision), "")
-            item = "".join(
-                (
-                    head_,
-                    _quote(text[max(0, start - n) : start]),
-                    ', "suffix": ',
-                    _quote(text[end : end + n]),
-                    tail_,
-                )
-            )
+            if (document, revision) != key:  # rows of a document mostly follow each other
+                key = (document, revision)
+                text = texts.get(key, "")
+            prefix = text[start - n if start > n else 0 : start]
+            item = f'{head_}{_quote(prefix)}, "suffix": {_quote(text[end : end + n])}{tail_}'
             if origin == "suggestion":
                 item += json.dumps(score) + "}}"
             if pk in bodies:
                 item = _splice(item, bodies[pk])
-            pieces.append(item)
+            append(item)
         yield separator + ",\n".join(pieces)
         separator = ",\n"
     yield PAGE_TAIL

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotator.api import export_w3c, exports
+from annotator.api import export_w3c, exports, keyset
 from annotator.models import Annotation, Origin
 from corpus.models import Document
 from tests.annotator.api.test_export_streaming import (  # noqa: F401 (a fixture)
@@ -152,12 +152,12 @@ def test_filtered_exports_start_at_their_first_id(lead, django_assert_num_querie
     late_only = Annotation.objects.filter(document__collection__slug="late")
     postgresql = connection.vendor == "postgresql"  # SQLite passes the rows faster
     with django_assert_num_queries(int(postgresql)):
-        bounded = exports.within_id_range(late_only)
+        bounded = keyset.within_id_range(late_only)
     assert list(bounded.order_by("id").values_list("id", flat=True)) == wanted
     assert (f">= {wanted[0]}" in str(bounded.query)) == postgresql
     with django_assert_num_queries(0):
-        exports.within_id_range(Annotation.objects.all())
-    nothing = exports.within_id_range(Annotation.objects.filter(document__collection__slug="x"))
+        keyset.within_id_range(Annotation.objects.all())
+    nothing = keyset.within_id_range(Annotation.objects.filter(document__collection__slug="x"))
     assert not nothing.exists()
     for fmt in ("jsonl", "csv", "w3c"):
         response = api_for(lead).get(f"/api/export/annotations/?format={fmt}&collection=late")

@@ -248,7 +248,7 @@ def _splice_claims(blocks: Iterable[bytes], claims: list[tuple[int, bytes, bytes
         yield b"".join(parts)
 
 
-def _copy_blocks(
+def copy_blocks(
     query: QuerySet | tuple[str, tuple], copy_sql: str, size: int, parallel: str | None = None
 ) -> Iterator[bytes]:
     """Run COPY (query: a queryset, or SQL and its params) TO STDOUT and yield its bytes in
@@ -312,7 +312,7 @@ def copy_json_lines(annotations: QuerySet[Annotation], size: int = 64 * 1024) ->
         if upto is not None:
             segment = segment.filter(pk__lte=upto)
         statement = json_lines_sql(segment)
-        yield from _splice_claims(_copy_blocks(statement, _COPY_RAW, size, parallel="0"), claims)
+        yield from _splice_claims(copy_blocks(statement, _COPY_RAW, size, parallel="0"), claims)
         if upto is None:
             return
         after = upto
@@ -389,4 +389,4 @@ def copy_csv(annotations: QuerySet[Annotation], size: int = 64 * 1024) -> Iterat
     columns = _csv_columns()
     yield (",".join(RECORD_KEYS) + "\n").encode()
     queryset = within_id_range(annotations).annotate(**columns).order_by("id").values_list(*columns)
-    yield from _copy_blocks(queryset, _COPY_CSV, size)
+    yield from copy_blocks(queryset, _COPY_CSV, size)

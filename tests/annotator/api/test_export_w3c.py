@@ -111,6 +111,23 @@ def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size):
     assert len(queries) <= 5 * batches
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.parametrize("segment", [1, 2, 5000])
+def test_copied_w3c_segments_carry_their_claims_and_texts(w3c_corpus, monkeypatch, segment):
+    """PostgreSQL's COPY path gives the same bytes at any segment size (a COPY each), its
+    lines completed with the quotes' context, scores and claims."""
+    monkeypatch.setattr(export_w3c, "SEGMENT", segment)
+    with CaptureQueriesContext(connection) as queries:
+        written = "".join(export_w3c.w3c_copy_lines(Annotation.objects.all(), base_url=BASE))
+    assert written.encode() == _python()
+    copies = [q for q in queries.captured_queries if q["sql"].startswith("COPY")]
+    assert len(copies) == -(-Annotation.objects.count() // segment)
+    page = json.loads(written)
+    assert page["items"] and all(
+        item["target"]["selector"][1]["prefix"] is not None for item in page["items"]
+    )
+
+
 def test_w3c_of_nothing_is_an_empty_page(lead):
     assert (
         _api(lead)

@@ -43,6 +43,7 @@ PAGE_TAIL = "\n]}\n"
 # Where an item's body list closes: no JSON string can hold it (a string's quotes are escaped).
 BODY_END = '], "target": {"source": '
 CLAIMS_BATCH = 5000
+PIECE = 100  # items joined into one piece of the stream
 
 
 def _json_string(expression) -> Sql:
@@ -181,8 +182,13 @@ def w3c_text_lines(
             if pk in bodies:
                 item = _splice(item, bodies[pk])
             append(item)
-        yield separator + ",\n".join(pieces)
-        separator = ",\n"
+            if len(pieces) == PIECE:  # not the whole batch's text at once: flatter memory
+                yield separator + ",\n".join(pieces)
+                separator = ",\n"
+                pieces.clear()
+        if pieces:
+            yield separator + ",\n".join(pieces)
+            separator = ",\n"
     yield PAGE_TAIL
 
 

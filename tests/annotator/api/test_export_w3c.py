@@ -98,8 +98,10 @@ def test_filtered_w3c_equals_python(lead, w3c_corpus, query):
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 5000])
-def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size):
-    """Any batch size gives the same bytes; each batch costs the same few queries."""
+def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size, monkeypatch):
+    """Any batch size gives the same bytes, in pieces of at most PIECE items; each batch
+    costs the same few queries."""
+    monkeypatch.setattr(export_w3c, "PIECE", 3)
     with CaptureQueriesContext(connection) as queries:
         written = "".join(
             export_w3c.w3c_text_lines(
@@ -107,6 +109,11 @@ def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size):
             )
         )
     assert written.encode() == _python()
+    pieces = list(
+        export_w3c.w3c_text_lines(Annotation.objects.all(), base_url=BASE, chunk_size=chunk_size)
+    )
+    item = '{"id": "' + BASE + "/api/annotations/"
+    assert max(piece.count(item) for piece in pieces) == min(3, chunk_size)
     batches = -(-Annotation.objects.count() // chunk_size) + (chunk_size == 1)
     assert len(queries) <= 5 * batches
 

@@ -195,7 +195,9 @@ def w3c_text_lines(
 # PostgreSQL: each segment of SEGMENT annotations is one COPY whose lines Python completes as
 # they arrive, so the database writes the next items while Python cuts the quotes' context:
 # before it, one query reads the segment's ids and texts' keys, then its texts and claims.
-SEGMENT = 5000
+# A segment ends earlier where it would need more than SEGMENT_TEXTS texts (flat memory).
+SEGMENT = 20000
+SEGMENT_TEXTS = 2000
 _W3C_COPY = "COPY ({}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
 
 
@@ -223,7 +225,14 @@ def w3c_copy_lines(annotations: QuerySet[Annotation], *, base_url: str = "") -> 
         keys = list(segment.values_list("id", "document_id", "revision")[:SEGMENT])
         if not keys:
             break
-        found = _text_lookup({(document, revision) for _, document, revision in keys})
+        last = len(keys) < SEGMENT
+        pairs: set[tuple[int, int]] = set()
+        for index, (_, document, revision) in enumerate(keys):
+            if (document, revision) not in pairs and len(pairs) == SEGMENT_TEXTS:
+                keys, last = keys[:index], False
+                break
+            pairs.add((document, revision))
+        found = _text_lookup(pairs)
         texts = {(str(d), str(r)): text for (d, r), text in found.items()}
         bodies = claims_bodies([pk for pk, _, _ in keys])
         upto = keys[-1][0]
@@ -247,7 +256,7 @@ def w3c_copy_lines(annotations: QuerySet[Annotation], *, base_url: str = "") -> 
                 append(item)
             yield separator + ",\n".join(pieces)
             separator = ",\n"
-        if len(keys) < SEGMENT:
+        if last:
             break
         after = upto
     yield PAGE_TAIL

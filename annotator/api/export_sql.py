@@ -8,17 +8,17 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.db import DatabaseError, connection
-from django.db.models import F, ForeignKey, Func, IntegerField, QuerySet, TextField, Value
+from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
+from annotator.api.export_lines import json_lines_sql
 from annotator.api.exports import (
     RECORD_KEYS,
     ROW_FIELDS,
     iter_export_records,
-    keyset_rows,
-    within_id_range,
 )
 from annotator.api.exports import IsoUtc as _IsoUtc
+from annotator.api.keyset import keyset_rows, within_id_range
 from annotator.models import Annotation
 
 
@@ -48,28 +48,6 @@ class _JsonValue(Func):
 
 class _JsonBool(_JsonValue):
     sqlite_template = "json(CASE WHEN %(expressions)s THEN 'true' ELSE 'false' END)"
-
-
-class _JsonLineText(_JsonBuildObject):
-    """PostgreSQL: the same text as json_build_object(...)::text ('{"key" : value, ...}'),
-    concatenated: json_build_object looks up every argument's type on every row (keys
-    included), about a third of the COPY's time. Integers are their text, the rest to_json."""
-
-    def as_postgresql(self, compiler, connection, **extra):
-        expressions = self.get_source_expressions()
-        pieces, params = [], []
-        for index in range(0, len(expressions), 2):
-            key, value = expressions[index].value, expressions[index + 1]
-            sql, value_params = compiler.compile(value)
-            params += value_params
-            field = getattr(value, "output_field", None)
-            if isinstance(field, IntegerField | ForeignKey):
-                text = f"({sql})::text"
-            else:
-                text = f"to_json({sql})::text"
-            separator = "{" if index == 0 else ", "
-            pieces.append(f"'{separator}\"{key}\" : ' || COALESCE({text}, 'null')")
-        return "(" + " || ".join(pieces) + " || '}')", params
 
 
 def _record_sql_expression() -> _JsonBuildObject:
@@ -270,11 +248,12 @@ def _splice_claims(blocks: Iterable[bytes], claims: list[tuple[int, bytes, bytes
         yield b"".join(parts)
 
 
-def _copy_blocks(
-    queryset: QuerySet, copy_sql: str, size: int, parallel: str | None = None
+def copy_blocks(
+    query: QuerySet | tuple[str, tuple], copy_sql: str, size: int, parallel: str | None = None
 ) -> Iterator[bytes]:
-    """Run COPY (queryset) TO STDOUT and yield its bytes in chunks of about `size`."""
-    sql, params = queryset.query.sql_with_params()
+    """Run COPY (query: a queryset, or SQL and its params) TO STDOUT and yield its bytes in
+    chunks of about `size`."""
+    sql, params = query.query.sql_with_params() if isinstance(query, QuerySet) else query
     statement = copy_sql.format(sql)
     with connection.cursor() as cursor:
         # JIT compiling this many expressions takes about a second before the first row, and
@@ -325,21 +304,15 @@ def copy_json_lines(annotations: QuerySet[Annotation], size: int = 64 * 1024) ->
     read first, CLAIMS_BATCH at a time, and spliced into their lines. With more than a batch,
     the export is one COPY per id range that a batch covers."""
     annotations = within_id_range(annotations)
-    records = (
-        annotations.annotate(
-            export_json=_JsonLineText(*_record_sql_expression().get_source_expressions())
-        )
-        .order_by("id")
-        .values_list("export_json")
-    )
     after = None
     while True:
         claims = _claims_batch(annotations, after, CLAIMS_BATCH)
         upto = claims[-1][0] if len(claims) == CLAIMS_BATCH else None
-        segment = records if after is None else records.filter(pk__gt=after)
+        segment = annotations if after is None else annotations.filter(pk__gt=after)
         if upto is not None:
             segment = segment.filter(pk__lte=upto)
-        yield from _splice_claims(_copy_blocks(segment, _COPY_RAW, size, parallel="0"), claims)
+        statement = json_lines_sql(segment)
+        yield from _splice_claims(copy_blocks(statement, _COPY_RAW, size, parallel="0"), claims)
         if upto is None:
             return
         after = upto
@@ -416,4 +389,4 @@ def copy_csv(annotations: QuerySet[Annotation], size: int = 64 * 1024) -> Iterat
     columns = _csv_columns()
     yield (",".join(RECORD_KEYS) + "\n").encode()
     queryset = within_id_range(annotations).annotate(**columns).order_by("id").values_list(*columns)
-    yield from _copy_blocks(queryset, _COPY_CSV, size)
+    yield from copy_blocks(queryset, _COPY_CSV, size)

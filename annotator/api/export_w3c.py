@@ -26,14 +26,15 @@ from django.db.models import (
     When,
 )
 
+from annotator.api.export_sql import copy_blocks
 from annotator.api.export_text import Sql, cat
 from annotator.api.exports import (
     QUOTE_CONTEXT_CHARS,
     W3C_CONTEXT,
     IsoUtc,
     _text_lookup,
-    keyset_rows,
 )
+from annotator.api.keyset import keyset_rows, within_id_range
 from annotator.claims.transfer import claims_for, w3c_bodies
 from annotator.models import Annotation
 
@@ -42,6 +43,7 @@ PAGE_TAIL = "\n]}\n"
 # Where an item's body list closes: no JSON string can hold it (a string's quotes are escaped).
 BODY_END = '], "target": {"source": '
 CLAIMS_BATCH = 5000
+PIECE = 100  # items joined into one piece of the stream
 
 
 def _json_string(expression) -> Sql:
@@ -167,22 +169,94 @@ def w3c_text_lines(
         texts = _text_lookup({(row[5], row[6]) for row in batch})
         bodies = claims_bodies([row[0] for row in batch])
         pieces = []
+        append = pieces.append
+        key = text = None
         for pk, head_, tail_, start, end, document, revision, origin, score in batch:
-            text = texts.get((document, revision), "")
-            item = "".join(
-                (
-                    head_,
-                    _quote(text[max(0, start - n) : start]),
-                    ', "suffix": ',
-                    _quote(text[end : end + n]),
-                    tail_,
-                )
-            )
+            if (document, revision) != key:  # rows of a document mostly follow each other
+                key = (document, revision)
+                text = texts.get(key, "")
+            prefix = text[start - n if start > n else 0 : start]
+            item = f'{head_}{_quote(prefix)}, "suffix": {_quote(text[end : end + n])}{tail_}'
             if origin == "suggestion":
                 item += json.dumps(score) + "}}"
             if pk in bodies:
                 item = _splice(item, bodies[pk])
-            pieces.append(item)
-        yield separator + ",\n".join(pieces)
-        separator = ",\n"
+            append(item)
+            if len(pieces) == PIECE:  # not the whole batch's text at once: flatter memory
+                yield separator + ",\n".join(pieces)
+                separator = ",\n"
+                pieces.clear()
+        if pieces:
+            yield separator + ",\n".join(pieces)
+            separator = ",\n"
+    yield PAGE_TAIL
+
+
+# PostgreSQL: each segment of SEGMENT annotations is one COPY whose lines Python completes as
+# they arrive, so the database writes the next items while Python cuts the quotes' context:
+# before it, one query reads the segment's ids and texts' keys, then its texts and claims.
+# A segment ends earlier where it would need more than SEGMENT_TEXTS texts (flat memory).
+SEGMENT = 20000
+SEGMENT_TEXTS = 2000
+_W3C_COPY = "COPY ({}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+
+
+def w3c_copy_lines(annotations: QuerySet[Annotation], *, base_url: str = "") -> Iterator[str]:
+    """The same AnnotationPage as w3c_text_lines(), its items written by COPY: per line the
+    text's keys, the span, the score's text (suggestions) and the item's two parts."""
+    annotations = within_id_range(annotations)
+    head, tail = w3c_item_expressions(base_url)
+    score = Case(
+        When(
+            origin="suggestion", then=Sql("COALESCE(({0})::text, 'null')", F("suggestion__score"))
+        ),
+        output_field=TextField(),
+    )
+    items = annotations.annotate(w3c_head=head, w3c_tail=tail, w3c_score=score).order_by("id")
+    items = items.values_list(
+        "document_id", "revision", "start", "end", "id", "w3c_score", "w3c_head", "w3c_tail"
+    )
+    n = QUOTE_CONTEXT_CHARS
+    yield PAGE_HEAD
+    separator = "\n"
+    after = 0
+    while True:
+        segment = annotations.filter(id__gt=after).order_by("id")
+        keys = list(segment.values_list("id", "document_id", "revision")[:SEGMENT])
+        if not keys:
+            break
+        last = len(keys) < SEGMENT
+        pairs: set[tuple[int, int]] = set()
+        for index, (_, document, revision) in enumerate(keys):
+            if (document, revision) not in pairs and len(pairs) == SEGMENT_TEXTS:
+                keys, last = keys[:index], False
+                break
+            pairs.add((document, revision))
+        found = _text_lookup(pairs)
+        texts = {(str(d), str(r)): text for (d, r), text in found.items()}
+        bodies = claims_bodies([pk for pk, _, _ in keys])
+        upto = keys[-1][0]
+        query = items.filter(id__gt=after, id__lte=upto)
+        for block in copy_blocks(query, _W3C_COPY, 64 * 1024):
+            pieces = []
+            append = pieces.append
+            key = text = None
+            for line in block.decode().split("\n")[:-1]:
+                document, revision, start, end, pk, score, head_, tail_ = line.split("\x02")
+                if (document, revision) != key:
+                    key = (document, revision)
+                    text = texts.get(key, "")
+                start, end = int(start), int(end)
+                prefix = text[start - n if start > n else 0 : start]
+                item = f'{head_}{_quote(prefix)}, "suffix": {_quote(text[end : end + n])}{tail_}'
+                if score:
+                    item += (score if score == "null" else json.dumps(float(score))) + "}}"
+                if bodies and int(pk) in bodies:
+                    item = _splice(item, bodies[int(pk)])
+                append(item)
+            yield separator + ",\n".join(pieces)
+            separator = ",\n"
+        if last:
+            break
+        after = upto
     yield PAGE_TAIL

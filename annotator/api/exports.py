@@ -8,8 +8,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import F, Func, Max, Min, QuerySet, TextField
+from django.db import connections
+from django.db.models import F, Func, QuerySet, TextField
 
+from annotator.api.keyset import keyset_rows
 from annotator.claims.transfer import chunks as _chunks
 from annotator.claims.transfer import w3c_bodies, with_claims
 from annotator.models import Annotation
@@ -178,8 +180,6 @@ def _iso(value: Any) -> str:
 def _row_fields(queryset: QuerySet) -> tuple[QuerySet, tuple[str, ...]]:
     """ROW_FIELDS with the two timestamps written as isoformat() text by PostgreSQL or SQLite:
     parsing them into datetimes and formatting them back cost a third of the W3C export."""
-    from django.db import connections
-
     if connections[queryset.db].vendor not in {"postgresql", "sqlite"}:
         return queryset, ROW_FIELDS
     queryset = queryset.annotate(
@@ -242,40 +242,6 @@ def database_writes_json() -> bool:
     from django.db import connection
 
     return connection.vendor in {"postgresql", "sqlite"}
-
-
-def within_id_range(queryset: QuerySet) -> QuerySet:
-    """A filtered export on PostgreSQL bounded by its first and last id (one query, through
-    the filter's indexes: `min(id + 0)` cannot be read off the primary key): the id-order
-    scan then starts at its first row instead of passing every row before it (rows at the
-    end of the table waited seconds for the first byte)."""
-    from django.db import connections
-
-    # SQLite reads the primary key range slower with the bounds than it passes the rows.
-    if not queryset.query.where or connections[queryset.db].vendor != "postgresql":
-        return queryset
-    bounds = queryset.order_by().aggregate(lo=Min(F("id") + 0), hi=Max(F("id") + 0))
-    return queryset.filter(id__gte=bounds["lo"] or 0, id__lte=bounds["hi"] or 0)
-
-
-def keyset_rows(
-    queryset: QuerySet, fields: tuple[str, ...] | list[str], *, batch_size: int = 5000
-) -> Iterator[list[tuple]]:
-    """Rows of `fields` (the first must be "id") in key order, one bounded query per batch.
-
-    `WHERE id > last ORDER BY id LIMIT n` starts at once through the primary key index: no
-    sort of the whole result before the first row, no cursor held open between batches.
-    """
-    queryset = within_id_range(queryset).order_by("id").values_list(*fields)
-    last = None
-    while True:
-        batch = queryset if last is None else queryset.filter(id__gt=last)
-        rows = list(batch[:batch_size])
-        if rows:
-            yield rows
-        if len(rows) < batch_size:
-            return
-        last = rows[-1][0]
 
 
 def _document_order_rows(queryset: QuerySet, chunk_size: int) -> Iterator[list[tuple]]:

@@ -109,6 +109,8 @@ class AnnotationExportView(APIView):
     @staticmethod
     def _lines(request: Request, fmt: str, annotations, include_text: bool):
         if fmt == "w3c":
+            if export_sql.copy_available():
+                return export_w3c.w3c_copy_lines(annotations, base_url=_base_url(request))
             if exports.database_writes_json():
                 return export_w3c.w3c_text_lines(annotations, base_url=_base_url(request))
             return exports.w3c_lines(annotations, base_url=_base_url(request))

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotator.api import export_w3c, exports
+from annotator.api import export_w3c, exports, keyset
 from annotator.models import Annotation, Origin
 from corpus.models import Document
 from tests.annotator.api.test_export_streaming import (  # noqa: F401 (a fixture)
@@ -98,8 +98,10 @@ def test_filtered_w3c_equals_python(lead, w3c_corpus, query):
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 5000])
-def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size):
-    """Any batch size gives the same bytes; each batch costs the same few queries."""
+def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size, monkeypatch):
+    """Any batch size gives the same bytes, in pieces of at most PIECE items; each batch
+    costs the same few queries."""
+    monkeypatch.setattr(export_w3c, "PIECE", 3)
     with CaptureQueriesContext(connection) as queries:
         written = "".join(
             export_w3c.w3c_text_lines(
@@ -107,8 +109,37 @@ def test_w3c_batches_carry_their_claims_and_texts(lead, w3c_corpus, chunk_size):
             )
         )
     assert written.encode() == _python()
+    pieces = list(
+        export_w3c.w3c_text_lines(Annotation.objects.all(), base_url=BASE, chunk_size=chunk_size)
+    )
+    item = '{"id": "' + BASE + "/api/annotations/"
+    assert max(piece.count(item) for piece in pieces) == min(3, chunk_size)
     batches = -(-Annotation.objects.count() // chunk_size) + (chunk_size == 1)
     assert len(queries) <= 5 * batches
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.parametrize(("segment", "texts"), [(1, 9), (2, 9), (5000, 9), (5000, 1)])
+def test_copied_w3c_segments_carry_their_claims_and_texts(w3c_corpus, monkeypatch, segment, texts):
+    """PostgreSQL's COPY path gives the same bytes at any segment size (a COPY each), its
+    lines completed with the quotes' context, scores and claims; a segment ends where it
+    would need more than SEGMENT_TEXTS texts."""
+    monkeypatch.setattr(export_w3c, "SEGMENT", segment)
+    monkeypatch.setattr(export_w3c, "SEGMENT_TEXTS", texts)
+    with CaptureQueriesContext(connection) as queries:
+        written = "".join(export_w3c.w3c_copy_lines(Annotation.objects.all(), base_url=BASE))
+    assert written.encode() == _python()
+    copies = [q for q in queries.captured_queries if q["sql"].startswith("COPY")]
+    if texts == 1:  # one COPY per run of annotations on the same text
+        pairs = list(Annotation.objects.order_by("id").values_list("document_id", "revision"))
+        runs = 1 + sum(a != b for a, b in zip(pairs, pairs[1:], strict=False))
+        assert len(copies) == runs > 3
+    else:
+        assert len(copies) == -(-Annotation.objects.count() // segment)
+    page = json.loads(written)
+    assert page["items"] and all(
+        item["target"]["selector"][1]["prefix"] is not None for item in page["items"]
+    )
 
 
 def test_w3c_of_nothing_is_an_empty_page(lead):
@@ -152,12 +183,12 @@ def test_filtered_exports_start_at_their_first_id(lead, django_assert_num_querie
     late_only = Annotation.objects.filter(document__collection__slug="late")
     postgresql = connection.vendor == "postgresql"  # SQLite passes the rows faster
     with django_assert_num_queries(int(postgresql)):
-        bounded = exports.within_id_range(late_only)
+        bounded = keyset.within_id_range(late_only)
     assert list(bounded.order_by("id").values_list("id", flat=True)) == wanted
     assert (f">= {wanted[0]}" in str(bounded.query)) == postgresql
     with django_assert_num_queries(0):
-        exports.within_id_range(Annotation.objects.all())
-    nothing = exports.within_id_range(Annotation.objects.filter(document__collection__slug="x"))
+        keyset.within_id_range(Annotation.objects.all())
+    nothing = keyset.within_id_range(Annotation.objects.filter(document__collection__slug="x"))
     assert not nothing.exists()
     for fmt in ("jsonl", "csv", "w3c"):
         response = api_for(lead).get(f"/api/export/annotations/?format={fmt}&collection=late")

@@ -21,6 +21,14 @@ def reporting_words() -> frozenset[str]:
     return frozenset(forms | {"according"})
 
 
+@lru_cache(maxsize=1)
+def stance_words() -> frozenset[str]:
+    """Cue words of PolNeAR's attributions that the rules leave out (internal states, stances,
+    forms that are also nouns): the data file's "stances"."""
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    return frozenset(word.lower() for word in data["stances"]) - reporting_words()
+
+
 def sentences(words: list[str]) -> list[tuple[int, int]]:
     """Token index ranges of the sentences of a paragraph (a closing quote stays with its end)."""
     found, start, i = [], 0, 0
@@ -43,10 +51,12 @@ _NEAR = {
 }
 
 
-def context_features(words: list[str], lowers: list[str]) -> list[list[str]]:
+def context_features(words: list[str], lowers: list[str], stances: bool = False) -> list[list[str]]:
     """Per token: is it a reporting cue; does its sentence have one, and is the nearest one
-    before or after it (and how far); first/last token and index of its sentence; quotes."""
-    cues = reporting_words()
+    before or after it (and how far); first/last token and index of its sentence; quotes.
+    With `stances`, stance_words are cues too, and also an attribute of their own ("stance")."""
+    more = stance_words() if stances else frozenset()
+    cues = reporting_words() | more
     result: list[list[str]] = []
     for index, (start, end) in enumerate(sentences(words)):
         marks = [k for k in range(start, end) if lowers[k] in cues]
@@ -60,6 +70,8 @@ def context_features(words: list[str], lowers: list[str]) -> list[list[str]]:
                 f.append("sfirst")
             if k == end - 1:
                 f.append("slast")
+            if lowers[k] in more:
+                f.append("stance")
             if quoted:
                 f.append("squote")
             if not marks:

@@ -17,6 +17,7 @@ from annotator.suggestions.suggesters.evaluation import merge, span_counts
 from annotator.suggestions.suggesters.spanmodel import (
     AFFIXES,
     MIN_SPAN_CHARS,
+    STANCES,
     THRESHOLD,
     WINDOW,
     Document,
@@ -89,7 +90,7 @@ def sequences(document: Document, labels: list[str]) -> Iterator[tuple[object, d
             continue
         toks = tokens(document.text, start, end)
         if toks:
-            xseq = features(document.text, toks, counts, rules, affixes=AFFIXES)
+            xseq = features(document.text, toks, counts, rules, affixes=AFFIXES, stances=STANCES)
             items = pycrfsuite.ItemSequence(xseq)
             yield items, {label: _tags(toks, inside) for label, inside in trainable.items()}
 
@@ -119,6 +120,7 @@ def _model(models: dict, calibration: dict | None = None) -> dict:
         "rules": RULE_FEATURES,
         "window": WINDOW,
         "affixes": AFFIXES,
+        "stances": STANCES,
     }
 
 

@@ -120,6 +120,37 @@ def test_a_model_tags_with_the_word_affixes_only_when_trained_with_them(monkeypa
     assert spans == ["our land forever"]
 
 
+def test_a_model_weighs_stance_cues_only_when_trained_with_them(monkeypatch):
+    """PolNeAR's cues that the rules leave out ("wants", "hopes", polls "show") are cues of
+    their own kind for new models; a model stored before them tags without them."""
+    records = archive(12)
+    documents = [
+        spanmodel.Document(
+            r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], ("slogan",)
+        )
+        for r in records
+    ]
+    text = "The mayor wants a new bridge. Polls show that voters agree."
+
+    def tokens(model):
+        _, toks, xseq, _, _ = next(spanmodel.Tagger(model).marginals(text))
+        return {text[s:e]: set(x) for (s, e), x in zip(toks, xseq, strict=True)}
+
+    new = spanmodel.loads(spanmodel.dumps(spantraining.train(documents, calibrated=False)))
+    seen = tokens(new)
+    assert new["stances"] is True
+    assert {"stance", "cue"} <= seen["wants"] and {"stance", "cue"} <= seen["show"]
+    assert "cueright0" in seen["mayor"] and "stance" not in seen["mayor"]
+
+    monkeypatch.setattr(spantraining, "STANCES", False)  # as trained before stance cues
+    legacy = json.loads(spanmodel.dumps(spantraining.train(documents, calibrated=False)))
+    del legacy["stances"]
+    old = spanmodel.loads(json.dumps(legacy).encode())
+    seen = tokens(old)
+    assert old["stances"] is False and "stance" not in seen["wants"] and "cue" not in seen["wants"]
+    assert "nocue" in seen["mayor"]
+
+
 def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_them():
     records = archive(30)
     documents = [

@@ -130,10 +130,12 @@ def sqlite_csv_lines(annotations: QuerySet[Annotation], chunk_size: int = 5000) 
     yield ",".join(RECORD_KEYS) + "\r\n"
     for batch in keyset_rows(queryset, fields, batch_size=chunk_size):
         documents = _related_cells(Document, {row[2] for row in batch}, related["document"])
-        for known, model, column in ((labels, Label, 4), (users, get_user_model(), 6)):
+        for known, model, column, kind in (
+            (labels, Label, 4, "label"),
+            (users, get_user_model(), 6, "created_by"),
+        ):
             missing = {row[column] for row in batch} - known.keys()
             if missing:
-                kind = "label" if model is Label else "created_by"
                 known.update(_related_cells(model, missing, related[kind]))
         yield "".join(
             [

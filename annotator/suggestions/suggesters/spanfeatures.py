@@ -15,8 +15,13 @@ QUOTES = frozenset(('"', "“", "”", "''", "``"))
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def reporting_words() -> frozenset[str]:
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+    data = _data()
     forms = {form.lower() for forms in data["verbs"].values() for form in forms}
     return frozenset(forms | {"according"})
 
@@ -25,8 +30,7 @@ def reporting_words() -> frozenset[str]:
 def stance_words() -> frozenset[str]:
     """Cue words of PolNeAR's attributions that the rules leave out (internal states, stances,
     forms that are also nouns): the data file's "stances"."""
-    data = json.loads(DATA.read_text(encoding="utf-8"))
-    return frozenset(word.lower() for word in data["stances"]) - reporting_words()
+    return frozenset(word.lower() for word in _data()["stances"]) - reporting_words()
 
 
 def sentences(words: list[str]) -> list[tuple[int, int]]:

@@ -119,15 +119,7 @@ def test_one_call_read_query_count_is_constant(
     # Throttle counts reach the shared cache once per sync interval: on a slow run that sync
     # (or a new minute's window) would land inside one measurement and not the other.
     settings.API_THROTTLE_SYNC_SECONDS = 3600
-    collection = CollectionFactory(slug=f"c-{blind_review}", blind_review=blind_review)
-    small, large = DocumentFactory(collection=collection), DocumentFactory(collection=collection)
-    for document, count in ((small, 2), (large, 40)):
-        for start in range(count):
-            author = reviewer if start % 2 else other_reviewer
-            AnnotationFactory(document=document, start=start, end=start + 2, created_by=author)
-            suggestion = SuggestionFactory(document=document, start=start, end=start + 3)
-            if start % 3 == 0:
-                suggestion_reject(suggestion=suggestion, user=other_reviewer)
+    small, large = _documents_of_1_and_50(blind_review, reviewer, other_reviewer)
     for user in (reviewer, lead):
         client = api_for(user)
         client.get(_url(small))  # token and throttle warm-up

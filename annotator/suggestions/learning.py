@@ -222,6 +222,7 @@ def suggester_train(
         training_documents=len(train_set),
         training_seconds=seconds,
         thresholds=model["thresholds"],
+        lows=model["lows"],
         lengths=model["lengths"],
         beats_rules=beats,
         **{"promoted_because" if beats or force else "not_promoted_because": verdict},

@@ -133,7 +133,7 @@ def bench_learned(
         print(
             f"training on {len(train)} articles: {time.perf_counter() - started:.0f}s "
             f"(CPU {time.process_time() - cpu_started:.0f}s); calibrated thresholds "
-            f"{model['thresholds']}, span lengths {model['lengths']}"
+            f"{model['thresholds']}, extended over {model.get('lows')}, span lengths {model['lengths']}"
         )
     if save is not None:
         save.write_bytes(spanmodel.dumps(model))

@@ -65,10 +65,16 @@ class Command(BaseCommand):
         for key in metrics["labels"]:
             shortest, longest = (metrics.get("lengths") or {}).get(key, (None, None))
             threshold = (metrics.get("thresholds") or {}).get(key)
+            low = (metrics.get("lows") or {}).get(key)
             if threshold is not None:
+                extended = (
+                    f", spans extend over words of {low}"
+                    if low is not None and low < threshold
+                    else ""
+                )
                 self.stdout.write(
-                    f"{key}: calibrated threshold {threshold}, spans of {shortest or 3} to "
-                    f"{longest or 'any number of'} characters"
+                    f"{key}: calibrated threshold {threshold}{extended}, spans of "
+                    f"{shortest or 3} to {longest or 'any number of'} characters"
                 )
         verdict = "promoted" if model.promoted else "kept, not promoted"
         reason = metrics.get("promoted_because") or metrics.get("not_promoted_because")

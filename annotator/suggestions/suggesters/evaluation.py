@@ -97,11 +97,20 @@ def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def span_counts(
     gold: list[tuple[int, int]], pred: list[tuple[int, int]]
 ) -> tuple[float, int, float, int]:
-    """SemEval-2020 SI: sums over pairs of |s∩t|/|s| (precision) and |s∩t|/|t| (recall)."""
+    """SemEval-2020 SI: sums over pairs of |s∩t|/|s| (precision) and |s∩t|/|t| (recall).
+
+    Both sides merged, so sorted and apart: each predicted span is compared with the gold
+    spans from the first that ends after its start (the pairs in the same order as all pairs
+    would be, so the sums are the same)."""
     gold, pred = merge(gold), merge(pred)
     credit_pred = credit_gold = 0.0
+    first = 0
     for ps, pe in pred:
-        for gs, ge in gold:
+        while first < len(gold) and gold[first][1] <= ps:
+            first += 1
+        for gs, ge in gold[first:]:
+            if gs >= pe:
+                break
             common = min(pe, ge) - max(ps, gs)
             if common > 0:
                 credit_pred += common / (pe - ps)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
+from annotator.suggestions.suggesters.spandecoding import MIN_SPAN_CHARS, candidates
 from annotator.suggestions.suggesters.spanfeatures import context_features
 
 # Tokens: a doubled quote ('' or ``, the quotes of some newspapers' archives), words (with
@@ -25,15 +26,12 @@ TOKEN = re.compile(r"''|``|\w+(?:[’'\-.]\w+)*|[^\w\s]")
 PARAGRAPH = re.compile(r"[^\n]+")
 QUOTES = frozenset(('"', "“", "”", "«", "»", "''", "``"))
 OPENING, TOGGLING = frozenset(("“", "«", "``")), frozenset(('"', "''"))
-# A span may start or end on a token beginning with one of these (else it is trimmed).
-KEEP = frozenset("\"“”«»'‘’`")
 # Not shown as a rationale's "strongest words" (they carry weight only through context).
 _FUNCTION = (
     "a an the and or but of to in on at by for with from as is are was were be been it "
     "its this that these those he she they we you i his her their our what which who"
 )
 FUNCTION_WORDS = frozenset(_FUNCTION.split())
-MIN_SPAN_CHARS = 3
 # Context attributes a rationale names beside the words, when they weigh for a span.
 CONTEXT_REASONS = {
     "cue": "a reporting verb",
@@ -256,34 +254,6 @@ def word_counts(text: str) -> Counter:
     return Counter(map(str.lower, TOKEN.findall(text)))
 
 
-def _runs(inside: list[float], begins: list[bool], threshold: float):
-    """Runs of tokens whose probability of being inside a span reaches the threshold (a run
-    restarts where "B" beats "I"), as (first, last + 1) token indices."""
-    i = 0
-    while i < len(inside):
-        if inside[i] < threshold:
-            i += 1
-            continue
-        j = i + 1
-        while j < len(inside) and inside[j] >= threshold and not begins[j]:
-            j += 1
-        yield i, j
-        i = j
-
-
-def candidates(text: str, toks, inside: list[float], begins: list[bool], threshold: float):
-    """(first, last + 1, probability) token runs of a paragraph at `threshold`, starting and
-    ending on a word or quote (not other punctuation), at least MIN_SPAN_CHARS long."""
-    for i, j in _runs(inside, begins, threshold):
-        probability = sum(inside[i:j]) / (j - i)
-        while i < j and not _keeps(text[toks[i][0]]):
-            i += 1
-        while j > i and not _keeps(text[toks[j - 1][0]]):
-            j -= 1
-        if j > i and toks[j - 1][1] - toks[i][0] >= MIN_SPAN_CHARS:
-            yield i, j, probability
-
-
 class Tagger:
     """A loaded model: taggers per label, and the attribute weights used for rationales."""
 
@@ -292,6 +262,8 @@ class Tagger:
 
         self.thresholds = dict(model.get("thresholds") or {})
         self.threshold = model.get("threshold", THRESHOLD)
+        # Per label, the probability a run extends over (calibrated; none stored: no extension).
+        self.lows = dict(model.get("lows") or {})
         # Per label (shortest, longest) span in characters, calibrated (longest None: any).
         self.lengths = {label: tuple(v) for label, v in (model.get("lengths") or {}).items()}
         self.rules = bool(model.get("rules"))  # trained with the rule spans as attributes
@@ -350,12 +322,14 @@ class Tagger:
 
     def spans(self, text: str) -> list[tuple[int, int, str, float, Why]]:
         """(start, end, label, probability, why) for each tagged span, scored by the mean
-        probability of its tokens, within the label's calibrated lengths."""
+        probability of its tokens, at the label's calibrated threshold (and extension) and
+        within its calibrated lengths."""
         found = []
         for label, toks, xseq, inside, begins in self.marginals(text):
             threshold = self.thresholds.get(label, self.threshold)
+            low = self.lows.get(label)
             shortest, longest = self.lengths.get(label, (MIN_SPAN_CHARS, None))
-            for i, j, probability in candidates(text, toks, inside, begins, threshold):
+            for i, j, probability in candidates(text, toks, inside, begins, threshold, low):
                 size = toks[j - 1][1] - toks[i][0]
                 if size >= shortest and (longest is None or size <= longest):
                     why = self._why(label, xseq[i:j])
@@ -386,15 +360,12 @@ def _strongest(scored: dict[str, float], count: int) -> list[str]:
     return [key for key, _ in sorted(scored.items(), key=lambda x: -x[1])[:count]]
 
 
-def _keeps(character: str) -> bool:
-    return character.isalnum() or character in KEEP
-
-
 def dumps(model: dict) -> bytes:
     payload = {
         "kind": model["kind"],
         "threshold": model["threshold"],
         "thresholds": model.get("thresholds", {}),
+        "lows": model.get("lows", {}),
         "lengths": model.get("lengths", {}),
         "rules": bool(model.get("rules")),
         "window": int(model.get("window", LEGACY_WINDOW)),
@@ -411,6 +382,7 @@ def loads(data: bytes) -> dict:
         "kind": payload["kind"],
         "threshold": payload["threshold"],
         "thresholds": payload.get("thresholds", {}),
+        "lows": payload.get("lows", {}),
         "lengths": payload.get("lengths", {}),
         "rules": payload.get("rules", False),
         "window": payload.get("window", LEGACY_WINDOW),

@@ -16,7 +16,7 @@ from annotator.models import Label, SuggesterModel, Suggestion, SuggestionRun
 from annotator.suggestions import learning, model_store
 from annotator.suggestions.decisions import suggestion_reject
 from annotator.suggestions.runs import suggestions_create
-from annotator.suggestions.suggesters import learned, spanmodel, spantraining
+from annotator.suggestions.suggesters import learned, spandecoding, spanmodel, spantraining
 from annotator.suggestions.suggesters.evaluation import evaluate, split_of
 from corpus.models import Collection, Document
 from tests.annotator.suggestions.archive import archive, jsonl
@@ -164,11 +164,16 @@ def test_calibration_learns_each_labels_span_lengths_and_the_tagger_keeps_to_the
     shortest, longest = model["lengths"]["slogan"]
     assert shortest <= len("our land forever") and (longest is None or longest >= 16)
     assert model["thresholds"]["slogan"] in spantraining.GRID
+    assert model["lows"]["slogan"] in (model["thresholds"]["slogan"], *spantraining.LOWS)
     assert model["rules"] is True  # trained with the rule suggesters' spans as attributes
     found = spanmodel.Tagger(model).spans(NEW_TEXT)
     assert [NEW_TEXT[s:e] for s, e, *_ in found] == ["our land forever"]
     model["lengths"]["slogan"] = [3, 10]  # a label whose spans are shorter: dropped
     assert spanmodel.Tagger(model).spans(NEW_TEXT) == []
+    # A model stored before runs extended has no "lows": its runs are what reaches the threshold.
+    legacy = json.loads(spanmodel.dumps(model))
+    del legacy["lows"]
+    assert spanmodel.Tagger(spanmodel.loads(json.dumps(legacy).encode())).lows == {}
 
 
 def test_span_measure_gives_partial_credit_by_characters():
@@ -385,7 +390,7 @@ def test_doubled_quotes_of_newspaper_archives_are_quotes_for_the_span_model():
     # A span found from a doubled quote to the next keeps both quotes, as the corpora mark them.
     inside = [1.0 if k < 7 else 0.0 for k in range(len(toks))]
     begins = [k == 0 for k in range(len(toks))]
-    (first, last, _), *_ = spanmodel.candidates(text, toks, inside, begins, 0.5)
+    (first, last, _), *_ = spandecoding.candidates(text, toks, inside, begins, 0.5)
     assert text[toks[first][0] : toks[last - 1][1]] == "''We will build it,''"
 
 
@@ -425,3 +430,75 @@ def test_a_rationale_names_the_words_and_the_context_that_weighed():
     assert spanmodel.reason("rep") == "words the document repeats"
     assert spanmodel.reason("rpos=2") is None and spanmodel.reason("w=said") is None
     assert learned.explain(spanmodel.Why([], [])).startswith("no single word or context")
+
+
+def test_a_run_extends_over_the_less_sure_neighbours_of_a_sure_token_up_to_a_new_span():
+    text = "Officials said on Monday that the bridge would close. Later that day it rained."
+    toks = spanmodel.tokens(text, 0, len(text))
+    words = [text[s:e] for s, e in toks]
+    inside = [0.01] * len(toks)
+    for k in range(words.index("Officials"), words.index("close") + 1):
+        inside[k] = 0.15  # the attribution, of which the model is sure of one word only
+    inside[words.index("said")] = 0.9
+    inside[words.index("rained")] = 0.15  # unsure, and no sure word near it
+    begins = [False] * len(toks)
+
+    def found(threshold, low=None):
+        return [
+            text[toks[i][0] : toks[j - 1][1]]
+            for i, j, _ in spandecoding.candidates(text, toks, inside, begins, threshold, low)
+        ]
+
+    assert found(0.5) == ["said"]
+    assert found(0.1) == ["Officials said on Monday that the bridge would close", "rained"]
+    assert found(0.5, 0.1) == ["Officials said on Monday that the bridge would close"]
+    assert found(0.5, 0.5) == found(0.5, 0.9) == ["said"]  # not below: no extension
+    begins[words.index("that")] = True  # the model would start another span there
+    assert found(0.5, 0.1) == ["Officials said on Monday"]
+
+
+class _Marginals:
+    """A model's per-token probabilities, as calibrate() reads them from a Tagger."""
+
+    labels = ["sourced"]
+
+    def __init__(self, inside: dict[str, list[float]]) -> None:
+        self.inside = inside
+
+    def marginals(self, text):
+        toks = spanmodel.tokens(text, 0, len(text))
+        yield "sourced", toks, None, self.inside[text], [False] * len(toks)
+
+
+def test_calibration_extends_runs_only_when_held_back_spans_reach_past_the_sure_tokens():
+    held, inside = [], {}
+    for n in range(6):
+        text = f"Officials said the bridge {n} would close. Rain fell on the town all day."
+        toks = spanmodel.tokens(text, 0, len(text))
+        end = text.index(" Rain")
+        held.append(spanmodel.Document(text, [(0, end - 1, "sourced")], ("sourced",)))
+        probabilities = [0.3 if e <= end else 0.01 for s, e in toks]
+        probabilities[1] = 0.9  # "said"
+        # "on the town all day": as unsure as the attribution, and wrong
+        probabilities[-6:-1] = [0.3] * 5
+        inside[text] = probabilities
+    result = spantraining.calibrate(_Marginals(inside), held)["sourced"]
+    assert result["low"] < 0.3 < result["threshold"]
+    text = held[0].text
+    assert [text[s:e] for s, e in _decoded(text, inside[text], result)] == [
+        "Officials said the bridge 0 would close"
+    ]
+    # With the spans only as long as the sure token, no extension is calibrated.
+    held = [spanmodel.Document(d.text, [(10, 14, "sourced")], ("sourced",)) for d in held]
+    result = spantraining.calibrate(_Marginals(inside), held)["sourced"]
+    assert result["low"] == result["threshold"] > 0.3
+
+
+def _decoded(text, inside, calibrated):
+    toks = spanmodel.tokens(text, 0, len(text))
+    return [
+        (toks[i][0], toks[j - 1][1])
+        for i, j, _ in spandecoding.candidates(
+            text, toks, inside, [False] * len(toks), calibrated["threshold"], calibrated["low"]
+        )
+    ]

@@ -149,12 +149,32 @@ def test_offsets_are_code_points_after_astral_characters():
         ),
         ("The general is said to have fled across the border.", "is said to"),
         ("The fire was apparently started by a cigarette.", "apparently"),
+        ("The new rules may slow the economy next year.", "may"),
+        ("Officials could face charges over the spending.", "could"),
+        ("The merger is likely to close by spring.", "likely"),
+        ("Early results suggest the vaccine works in adults.", "suggest"),
+        ("It is unclear whether the senator will run again.", "unclear"),
+        ("She accused the mayor of hiding the report.", "accused"),
+        ("The ad makes a misleading comparison of tax rates.", "misleading"),
     ],
 )
 def test_disputed_cues(text, cue):
     [(quote, span)] = spans_of(disputed, text)
     assert quote == text
     assert f"'{cue}'" in span.rationale
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The vote took place on May 5 in the capital.",  # the month, not the modal
+        "In May, the council met twice.",
+        "From the hill she could see the river below.",  # ability, not a hedge
+        "The senator could not be reached for comment.",
+    ],
+)
+def test_disputed_leaves_months_abilities_and_unreachable_people_alone(text):
+    assert spans_of(disputed, text) == []
 
 
 def test_disputed_names_who_denies():

@@ -115,6 +115,14 @@ def message_response(request: HttpRequest, document: Document, *, status: int, e
     return render(request, MESSAGE, context, status=status)
 
 
+def refused_response(
+    request: HttpRequest, document: Document, exc: ValidationError
+) -> HttpResponse:
+    """A service's refusal as the message: 409 for a duplicate span, 422 for any other rule."""
+    status = 409 if isinstance(exc, AnnotationDuplicate) else 422
+    return message_response(request, document, status=status, error=error_text(exc))
+
+
 @reviewer_required
 @require_GET
 def document_detail(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
@@ -160,10 +168,8 @@ def annotation_add(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         annotation = annotation_create(
             document=document, created_by=request.user, **form.cleaned_data
         )
-    except AnnotationDuplicate as exc:
-        return message_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
-        return message_response(request, document, status=422, error=error_text(exc))
+        return refused_response(request, document, exc)
     return changes_response(
         request,
         document,
@@ -276,10 +282,8 @@ def annotation_reshape(
         return workspace_response(request, document, status=409, error=message)
     except AnnotationGone:
         return workspace_response(request, document, status=409, error=GONE)
-    except AnnotationDuplicate as exc:
-        return message_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
-        return message_response(request, document, status=422, error=error_text(exc))
+        return refused_response(request, document, exc)
     return changes_response(
         request,
         document,
@@ -361,10 +365,8 @@ def annotation_undelete(
         return HttpResponse("No such deleted annotation.", status=404)
     try:
         annotation = annotation_restore(annotation_id=annotation_id, user=request.user)
-    except AnnotationDuplicate as exc:
-        return message_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
-        return message_response(request, document, status=422, error=error_text(exc))
+        return refused_response(request, document, exc)
     return changes_response(
         request,
         document,

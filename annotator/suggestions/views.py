@@ -16,7 +16,6 @@ from annotator.annotations.forms import error_text, form_errors_text
 from annotator.annotations.selectors import document_for_user
 from annotator.annotations.services import (
     AnnotationConflict,
-    AnnotationDuplicate,
     AnnotationGone,
     span_check,
 )
@@ -24,10 +23,11 @@ from annotator.annotations.views import (
     HtmxHttpRequest,
     changes_response,
     message_response,
+    refused_response,
     reviewer_required,
     workspace_response,
 )
-from annotator.models import RunStatus, SuggesterModel, Suggestion, SuggestionRun
+from annotator.models import Annotation, RunStatus, SuggesterModel, Suggestion, SuggestionRun
 from annotator.permissions import can_request_suggestions, is_lead
 from annotator.suggestions.decisions import (
     suggestion_accept,
@@ -41,6 +41,7 @@ from annotator.suggestions.selectors import (
     suggestion_precision_table,
     suggestion_run_list_for_user,
 )
+from corpus.models import Document
 
 PANEL = "suggestions/run_panel.html"
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -137,6 +138,32 @@ def _suggestion_for_user(request: HttpRequest, document_id: int, suggestion_id: 
     return document, suggestion
 
 
+def _accepted_response(
+    request: HttpRequest,
+    document: Document,
+    suggestion: Suggestion,
+    annotation: Annotation,
+    *,
+    flash: str,
+) -> HttpResponse:
+    """The suggestion's row goes, its annotation's row comes (an accept or its redo)."""
+    return changes_response(
+        request,
+        document,
+        ranges=[(suggestion.start, suggestion.end), (annotation.start, annotation.end)],
+        rows=[annotation.pk],
+        removed=[f"sug-row-{suggestion.pk}"],
+        flash=flash,
+        created=annotation.pk,
+        step={
+            "kind": "decision",
+            "decision": "accept",
+            "id": suggestion.pk,
+            "annotation": annotation.pk,
+        },
+    )
+
+
 @reviewer_required
 @require_POST
 def suggestion_accept_view(
@@ -160,20 +187,8 @@ def suggestion_accept_view(
             annotation = suggestion_accept(suggestion=suggestion, user=request.user)
     except ValidationError as exc:
         return message_response(request, document, status=422, error=error_text(exc))
-    return changes_response(
-        request,
-        document,
-        ranges=[(suggestion.start, suggestion.end), (annotation.start, annotation.end)],
-        rows=[annotation.pk],
-        removed=[f"sug-row-{suggestion.pk}"],
-        flash="Suggestion accepted.",
-        created=annotation.pk,
-        step={
-            "kind": "decision",
-            "decision": "accept",
-            "id": suggestion.pk,
-            "annotation": annotation.pk,
-        },
+    return _accepted_response(
+        request, document, suggestion, annotation, flash="Suggestion accepted."
     )
 
 
@@ -241,22 +256,8 @@ def suggestion_accept_restore_view(
         annotation = suggestion_accept_restore(
             suggestion=suggestion, user=request.user, annotation_id=form.cleaned_data["annotation"]
         )
-    except AnnotationDuplicate as exc:
-        return message_response(request, document, status=409, error=exc.messages[0])
     except ValidationError as exc:
-        return message_response(request, document, status=422, error=error_text(exc))
-    return changes_response(
-        request,
-        document,
-        ranges=[(suggestion.start, suggestion.end), (annotation.start, annotation.end)],
-        rows=[annotation.pk],
-        removed=[f"sug-row-{suggestion.pk}"],
-        flash="Suggestion accepted again.",
-        created=annotation.pk,
-        step={
-            "kind": "decision",
-            "decision": "accept",
-            "id": suggestion.pk,
-            "annotation": annotation.pk,
-        },
+        return refused_response(request, document, exc)
+    return _accepted_response(
+        request, document, suggestion, annotation, flash="Suggestion accepted again."
     )

@@ -598,3 +598,28 @@ def test_reshape_of_another_reviewers_annotation_is_403(rita, other_reviewer, do
     annotation = AnnotationFactory(document=document, created_by=other_reviewer, start=0, end=6)
     data = {"version": 1, "start": 0, "end": 8}
     assert rita.post(reshape_url(annotation), data, **HX).status_code == 403
+
+
+def test_refused_writes_answer_409_for_a_duplicate_and_422_for_a_rule(rita, reviewer, document):
+    data = {**span(document, "according to Reuters"), "label": "sourced"}
+    first = rita.post(add_url(document), data, **HX)
+    assert first.status_code == 200
+    existing = Annotation.objects.get()
+    message = (
+        f"You already have this sourced span at {existing.start}-{existing.end}"
+        f" (annotation {existing.pk})."
+    )
+    again = rita.post(add_url(document), data, **HX)
+    assert again.status_code == 409 and message in again.content.decode()
+    plain = rita.post(add_url(document), data)
+    assert (plain.status_code, plain.content.decode()) == (409, message)
+    assert plain["Content-Type"] == "text/plain; charset=utf-8"
+    other = AnnotationFactory(
+        document=document, created_by=reviewer, start=existing.start, end=existing.start + 9
+    )
+    onto = {"version": 1, "start": existing.start, "end": existing.end}
+    duplicate = rita.post(reshape_url(other), onto)
+    assert (duplicate.status_code, duplicate.content.decode()) == (409, message)
+    outside = {"version": 1, "start": existing.start, "end": len(document.text) + 5}
+    refused = rita.post(reshape_url(other), outside)
+    assert refused.status_code == 422 and refused["Content-Type"] == "text/plain; charset=utf-8"

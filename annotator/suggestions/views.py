@@ -186,7 +186,7 @@ def suggestion_accept_view(
         else:
             annotation = suggestion_accept(suggestion=suggestion, user=request.user)
     except ValidationError as exc:
-        return message_response(request, document, status=422, error=error_text(exc))
+        return refused_response(request, document, exc)
     return _accepted_response(
         request, document, suggestion, annotation, flash="Suggestion accepted."
     )

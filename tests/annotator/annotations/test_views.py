@@ -623,3 +623,11 @@ def test_refused_writes_answer_409_for_a_duplicate_and_422_for_a_rule(rita, revi
     outside = {"version": 1, "start": existing.start, "end": len(document.text) + 5}
     refused = rita.post(reshape_url(other), outside)
     assert refused.status_code == 422 and refused["Content-Type"] == "text/plain; charset=utf-8"
+    # Accepting a suggestion of the span one already tagged is the same duplicate.
+    suggestion = SuggestionFactory(
+        document=document, start=existing.start, end=existing.end, label=existing.label
+    )
+    accept = reverse("annotator-suggestion-accept", args=[document.pk, suggestion.pk])
+    taken = rita.post(accept)
+    assert (taken.status_code, taken.content.decode()) == (409, message)
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "pending"  # still to decide

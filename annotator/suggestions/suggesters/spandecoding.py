@@ -7,6 +7,13 @@ from __future__ import annotations
 MIN_SPAN_CHARS = 3
 # A span may start or end on a token beginning with one of these (else it is trimmed).
 KEEP = frozenset("\"“”«»'‘’`")
+# Nor does it end on an opening quote or a word that leads into what follows (a run extended
+# over its less sure neighbours ended on "signed by", "appears to"), nor start on a closing
+# quote: span F1 unchanged (+-0.001) on inner splits of both corpora's dev parts.
+OPENING_QUOTES = frozenset(("“", "«", "‘", "``"))
+CLOSING_QUOTES = frozenset(("”", "»"))
+_LEADING = "a an the of to by for with from in on at and or but as that which who than into about"
+LEADING_WORDS = frozenset(_LEADING.split())
 
 
 def _runs(inside: list[float], begins: list[bool], threshold: float, low: float | None = None):
@@ -40,12 +47,19 @@ def candidates(
 ):
     """(first, last + 1, probability) token runs of a paragraph at `threshold` (extended over
     tokens reaching `low`: _runs), starting and ending on a word or quote (not other
-    punctuation), at least MIN_SPAN_CHARS long."""
+    punctuation, not a quote facing outwards, not ending on a word of LEADING_WORDS), at least
+    MIN_SPAN_CHARS long."""
     for i, j in _runs(inside, begins, threshold, low):
         probability = sum(inside[i:j]) / (j - i)
-        while i < j and not _keeps(text[toks[i][0]]):
+        while i < j:
+            first = text[toks[i][0] : toks[i][1]]
+            if _keeps(first[0]) and first not in CLOSING_QUOTES:
+                break
             i += 1
-        while j > i and not _keeps(text[toks[j - 1][0]]):
+        while j > i:
+            last = text[toks[j - 1][0] : toks[j - 1][1]]
+            if _keeps(last[0]) and last not in OPENING_QUOTES and last.lower() not in LEADING_WORDS:
+                break
             j -= 1
         if j > i and toks[j - 1][1] - toks[i][0] >= MIN_SPAN_CHARS:
             yield i, j, probability

@@ -502,3 +502,21 @@ def _decoded(text, inside, calibrated):
             text, toks, inside, [False] * len(toks), calibrated["threshold"], calibrated["low"]
         )
     ]
+
+
+def test_a_span_does_not_end_on_a_word_leading_on_nor_on_a_quote_facing_outwards():
+    text = "The pact was signed by “the heroes” of the war, it said."
+    toks = spanmodel.tokens(text, 0, len(text))
+    words = [text[s:e] for s, e in toks]
+
+    def found(first, last):
+        inside = [1.0 if first <= k <= last else 0.0 for k in range(len(toks))]
+        begins = [k == first for k in range(len(toks))]
+        return [
+            text[toks[i][0] : toks[j - 1][1]]
+            for i, j, _ in spandecoding.candidates(text, toks, inside, begins, 0.5)
+        ]
+
+    assert found(words.index("pact"), words.index("“")) == ["pact was signed"]
+    assert found(words.index("”"), words.index("war")) == ["of the war"]
+    assert found(words.index("“"), words.index("”")) == ["“the heroes”"]

@@ -68,7 +68,7 @@ class Command(BaseCommand):
             low = (metrics.get("lows") or {}).get(key)
             if threshold is not None:
                 extended = (
-                    f", spans extend over words of {low}"
+                    f", extended over words of {low} or more"
                     if low is not None and low < threshold
                     else ""
                 )

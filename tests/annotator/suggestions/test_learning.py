@@ -225,6 +225,9 @@ def test_train_on_an_archive_then_suggest_with_the_model_version(slogan, learned
     model = SuggesterModel.objects.get(promoted=True)
     assert f"v{model.version} promoted" in report and "slogan" in report
     assert model.metrics["learned"]["slogan"]["f1"] > 0.9 > model.metrics["rules"]["micro"]["f1"]
+    threshold, low = model.metrics["thresholds"]["slogan"], model.metrics["lows"]["slogan"]
+    extended = f", extended over words of {low} or more" if low < threshold else ""
+    assert f"slogan: calibrated threshold {threshold}{extended}, spans of" in report
     # A fresh article: the run stores the promoted model's version from its first use.
     learned.reset()
     document = DocumentFactory(text=NEW_TEXT)

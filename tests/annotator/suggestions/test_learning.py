@@ -473,7 +473,9 @@ class _Marginals:
         yield "sourced", toks, None, self.inside[text], [False] * len(toks)
 
 
-def test_calibration_extends_runs_only_when_held_back_spans_reach_past_the_sure_tokens():
+def test_calibration_extends_runs_only_when_held_back_spans_reach_past_the_sure_tokens(
+    monkeypatch,
+):
     held, inside = [], {}
     for n in range(6):
         text = f"Officials said the bridge {n} would close. Rain fell on the town all day."
@@ -491,6 +493,11 @@ def test_calibration_extends_runs_only_when_held_back_spans_reach_past_the_sure_
     assert [text[s:e] for s, e in _decoded(text, inside[text], result)] == [
         "Officials said the bridge 0 would close"
     ]
+    # Not when extending is better by less than the margin.
+    monkeypatch.setattr(spantraining, "EXTEND_MARGIN", 1.0)
+    result = spantraining.calibrate(_Marginals(inside), held)["sourced"]
+    assert result["low"] == result["threshold"] <= 0.3
+    monkeypatch.undo()
     # With the spans only as long as the sure token, no extension is calibrated.
     held = [spanmodel.Document(d.text, [(10, 14, "sourced")], ("sourced",)) for d in held]
     result = spantraining.calibrate(_Marginals(inside), held)["sourced"]

@@ -35,14 +35,13 @@ def suggest(text: str) -> list[SpanSuggestion]:
     seg = segmentation(text)
     by_sentence: dict[tuple[int, int], tuple[float, list[str]]] = {}
     lowered = lowered_text(text)
-    for kind, score, terms in CUES:
-        for start, end in terms.spans(text, lowered):
-            sentence = seg.sentence_at(start)
-            reason = _reason(text, kind, start, end, sentence[0])
-            best, reasons = by_sentence.get(sentence, (0.0, []))
-            if reason not in reasons:
-                reasons.append(reason)
-            by_sentence[sentence] = (max(best, score), reasons)
+    for kind, score, start, end in _cues(text, lowered):
+        sentence = seg.sentence_at(start)
+        reason = _reason(text, kind, start, end, sentence[0])
+        best, reasons = by_sentence.get(sentence, (0.0, []))
+        if reason not in reasons:
+            reasons.append(reason)
+        by_sentence[sentence] = (max(best, score), reasons)
     spans = []
     for (start, end), (score, reasons) in by_sentence.items():
         start, end = trim(text, start, end, " \t\n")
@@ -53,6 +52,25 @@ def suggest(text: str) -> list[SpanSuggestion]:
                 SpanSuggestion(start, end, name, round(score, 2), "; ".join(reasons) + ".")
             )
     return dedupe(spans)
+
+
+def _cues(text: str, lowered: str | None) -> list[tuple[str, float, int, int]]:
+    """(kind, score, start, end) of each cue, in CUES' order; where cues overlap, the longest
+    is the cue ("could not be verified", not also "could"; "rejected the claims", not also
+    "claims")."""
+    found = [
+        (order, kind, score, start, end)
+        for order, (kind, score, terms) in enumerate(CUES)
+        for start, end in terms.spans(text, lowered)
+    ]
+    taken: set[int] = set()
+    kept = []
+    for cue in sorted(found, key=lambda c: (c[3] - c[4], c[3])):  # longest first
+        order, kind, score, start, end = cue
+        if taken.isdisjoint(range(start, end)):
+            taken.update(range(start, end))
+            kept.append(cue)
+    return [(kind, score, start, end) for _, kind, score, start, end in sorted(kept)]
 
 
 def _reason(text: str, kind: str, start: int, end: int, sentence_start: int) -> str:

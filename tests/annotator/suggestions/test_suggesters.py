@@ -153,7 +153,7 @@ def test_offsets_are_code_points_after_astral_characters():
         ("Officials could face charges over the spending.", "could"),
         ("The merger is likely to close by spring.", "likely"),
         ("Early results suggest the vaccine works in adults.", "suggest"),
-        ("It is unclear whether the senator will run again.", "unclear"),
+        ("It is unclear whether the senator will run again.", "It is unclear whether"),
         ("She accused the mayor of hiding the report.", "accused"),
         ("The ad makes a misleading comparison of tax rates.", "misleading"),
     ],
@@ -175,6 +175,14 @@ def test_disputed_cues(text, cue):
 )
 def test_disputed_leaves_months_abilities_and_unreachable_people_alone(text):
     assert spans_of(disputed, text) == []
+
+
+def test_disputed_names_each_cue_once_the_longest_where_cues_overlap():
+    [(_, span)] = spans_of(disputed, "The ministry rejected the claims as baseless.")
+    assert "'rejected the claims'" in span.rationale and "'claims'" not in span.rationale
+    [(_, span)] = spans_of(disputed, "The video could not be independently verified.")
+    assert span.rationale == "Unverified (cue: 'could not be independently verified')."
+    assert span.score == 0.8  # one cue, not one cue counted twice
 
 
 def test_disputed_names_who_denies():

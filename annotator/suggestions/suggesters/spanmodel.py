@@ -13,7 +13,7 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from itertools import chain
 
@@ -93,14 +93,13 @@ def _shape(word: str) -> str:
 # Affixes of a word (3-letter prefix, 2- and 4-letter suffixes) and its length bucket: on two
 # inner splits of the propaganda corpus's dev part, span F1 +0.018 and +0.008 (attribution
 # +0.001 and -0.007, noise; the prefix and 4-letter suffix alone: +0.004 and -0.004), tagging
-# about 9 % slower. A model records whether it was trained with them (stored before: without).
-AFFIXES = True
+# about 9 % slower.
 _LENGTHS = (2, 4, 7, 10)  # bucket n: at most _LENGTHS[n] characters
 _LENGTH = tuple(f"len={i}" for i in range(len(_LENGTHS) + 1))
 
 
 @lru_cache(maxsize=100_000)
-def _word_features(word: str, affixes: bool = AFFIXES) -> tuple[str, ...]:
+def _word_features(word: str, affixes: bool) -> tuple[str, ...]:
     lower = word.lower()
     found = (f"w={lower}", f"s3={lower[-3:]}", f"sh={_shape(word)}")
     if not affixes:
@@ -109,17 +108,45 @@ def _word_features(word: str, affixes: bool = AFFIXES) -> tuple[str, ...]:
     return (*found, f"p3={lower[:3]}", f"s2={lower[-2:]}", f"s4={lower[-4:]}", length)
 
 
-# Neighbours whose words are attributes of a token: two either side (three scored no better on
-# propaganda and lower on attribution on the dev parts, with 7 % more attributes). A model
-# records the window it was trained with; one stored without it was trained with three.
-WINDOW = 2
+# A model stored without its neighbour window was trained with three words either side.
 LEGACY_WINDOW = 3
-# PolNeAR's cues that the rules leave out ("wants", "hopes", polls "show": spanfeatures.
-# stance_words) as cues, and as an attribute of their own: attribution span F1 0.785 -> 0.789
-# and 0.782 -> 0.790 on two inner splits of its dev part (a pronoun or capitalised run next to a
-# cue as a source attribute: 0.783 and 0.792, not kept). A model records whether it was trained
-# with them (stored before: without).
-STANCES = True
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """What a model's attributes are made of. Defaults: what a model is trained with now. A
+    model records its settings and tags with them; one stored before a setting existed was
+    trained without it (and with LEGACY_WINDOW)."""
+
+    # The rule suggesters' spans over a token (rule_spans).
+    rules: bool = True
+    # Neighbours whose words are attributes of a token: two either side (three scored no better
+    # on propaganda and lower on attribution on the dev parts, with 7 % more attributes).
+    window: int = 2
+    # The words' prefix, suffixes and length bucket (_word_features).
+    affixes: bool = True
+    # PolNeAR's cues that the rules leave out ("wants", "hopes", polls "show": spanfeatures.
+    # stance_words) as cues, and as an attribute of their own: attribution span F1 0.785 ->
+    # 0.789 and 0.782 -> 0.790 on two inner splits of its dev part (a pronoun or capitalised
+    # run next to a cue as a source attribute: 0.783 and 0.792, not kept).
+    stances: bool = True
+
+    @classmethod
+    def of(cls, model: dict) -> FeatureSettings:
+        """The settings a model (or its stored payload) records."""
+        return cls(
+            rules=bool(model.get("rules")),
+            window=int(model.get("window", LEGACY_WINDOW)),
+            affixes=bool(model.get("affixes")),
+            stances=bool(model.get("stances")),
+        )
+
+    def stored(self) -> dict:
+        """The model's keys that record them."""
+        return asdict(self)
+
+
+TRAINED = FeatureSettings()  # what a model is trained with now
 
 
 @lru_cache(maxsize=8)
@@ -195,15 +222,15 @@ def features(
     text: str,
     toks: list[tuple[int, int]],
     counts: Counter | None = None,
-    rules: list[tuple[int, int, str]] | None = None,
-    window: int = WINDOW,
-    affixes: bool = AFFIXES,
-    stances: bool = False,
+    rules_spans: list[tuple[int, int, str]] | None = None,
+    settings: FeatureSettings = TRAINED,
 ) -> list[list[str]]:
-    """CRFsuite attributes per token: the word, its neighbours (`window` either side), shape,
-    quote state, position, the paragraph's end punctuation, whether the word recurs in the
-    document (`counts`), and the rule suggesters' spans over it (`rules`: rule_spans of the
-    text); with `affixes`, its prefix, suffixes and length bucket."""
+    """CRFsuite attributes per token: the word, its neighbours (`settings.window` either
+    side), shape, quote state, position, the paragraph's end punctuation, whether the word
+    recurs in the document (`counts`), and the rule suggesters' spans over it (`rules_spans`:
+    rule_spans of the text); with `settings.affixes`, its prefix, suffixes and length bucket;
+    with `settings.stances`, the stance cues."""
+    window, affixes, stances = settings.window, settings.affixes, settings.stances
     offsets, edges = _offsets(window)
     words = [text[s:e] for s, e in toks]
     lowers = [w.lower() for w in words]
@@ -212,8 +239,8 @@ def features(
         para.append("p!")
     count = len(words)
     context = context_features(words, lowers, stances) if CONTEXT else [[] for _ in words]
-    if rules is not None:
-        for k, marks in _rule_marks(toks, rules).items():
+    if rules_spans is not None:
+        for k, marks in _rule_marks(toks, rules_spans).items():
             context[k].extend(marks)
     # Each word's attributes as seen from its neighbours, built once per word.
     around = [_neighbour_features(lower, window) for lower in lowers]
@@ -266,10 +293,7 @@ class Tagger:
         self.lows = dict(model.get("lows") or {})
         # Per label (shortest, longest) span in characters, calibrated (longest None: any).
         self.lengths = {label: tuple(v) for label, v in (model.get("lengths") or {}).items()}
-        self.rules = bool(model.get("rules"))  # trained with the rule spans as attributes
-        self.window = int(model.get("window", LEGACY_WINDOW))  # neighbours it was trained with
-        self.affixes = bool(model.get("affixes"))  # trained with the words' affixes
-        self.stances = bool(model.get("stances"))  # trained with the stance cues
+        self.settings = FeatureSettings.of(model)  # the attributes it was trained with
         self.taggers, self.weights = {}, {}
         # Per label, the context attributes a rationale names: (its reason, its weight).
         self.reasons: dict[str, dict[str, tuple[str, float]]] = {}
@@ -302,12 +326,12 @@ class Tagger:
         import pycrfsuite
 
         counts = word_counts(text)
-        rules = rule_spans(text) if self.rules else None
+        rules = rule_spans(text) if self.settings.rules else None
         for start, end in paragraphs(text):
             toks = tokens(text, start, end)
             if not toks:
                 continue
-            xseq = features(text, toks, counts, rules, self.window, self.affixes, self.stances)
+            xseq = features(text, toks, counts, rules, self.settings)
             # Converted for CRFsuite once for all the labels; a single tagger converts the
             # list itself (an ItemSequence would be copied once more into it).
             items = pycrfsuite.ItemSequence(xseq) if len(self.taggers) > 1 else xseq
@@ -367,10 +391,7 @@ def dumps(model: dict) -> bytes:
         "thresholds": model.get("thresholds", {}),
         "lows": model.get("lows", {}),
         "lengths": model.get("lengths", {}),
-        "rules": bool(model.get("rules")),
-        "window": int(model.get("window", LEGACY_WINDOW)),
-        "affixes": bool(model.get("affixes")),
-        "stances": bool(model.get("stances")),
+        **FeatureSettings.of(model).stored(),
         "labels": {label: data.hex() for label, data in model["labels"].items()},
     }
     return json.dumps(payload).encode()
@@ -384,9 +405,6 @@ def loads(data: bytes) -> dict:
         "thresholds": payload.get("thresholds", {}),
         "lows": payload.get("lows", {}),
         "lengths": payload.get("lengths", {}),
-        "rules": payload.get("rules", False),
-        "window": payload.get("window", LEGACY_WINDOW),
-        "affixes": payload.get("affixes", False),
-        "stances": payload.get("stances", False),
+        **FeatureSettings.of(payload).stored(),
         "labels": {label: bytes.fromhex(value) for label, value in payload["labels"].items()},
     }

@@ -16,11 +16,10 @@ from pathlib import Path
 from annotator.suggestions.suggesters.evaluation import merge, span_counts
 from annotator.suggestions.suggesters.spandecoding import MIN_SPAN_CHARS, candidates
 from annotator.suggestions.suggesters.spanmodel import (
-    AFFIXES,
-    STANCES,
     THRESHOLD,
-    WINDOW,
+    TRAINED,
     Document,
+    FeatureSettings,
     Tagger,
     features,
     paragraphs,
@@ -50,8 +49,6 @@ LOWS = (0.02, 0.05, 0.1, 0.2)
 # on attribution they were 0.012-0.015 above.
 EXTEND_MARGIN = 0.005
 LONGEST = (None, 400, 250, 150, 100, 70, 50, 35, 25)
-# The rule suggesters' spans as attributes (spanmodel.rule_spans).
-RULE_FEATURES = True
 TRAINING_PARAMS = {
     "c2": 0.01,
     "max_iterations": 120,
@@ -76,7 +73,9 @@ def _tags(toks: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[str
     return tags
 
 
-def sequences(document: Document, labels: list[str]) -> Iterator[tuple[object, dict]]:
+def sequences(
+    document: Document, labels: list[str], settings: FeatureSettings = TRAINED
+) -> Iterator[tuple[object, dict]]:
     """(features, {label: tags}) per paragraph that the document's marks make trainable for
     some label: all of them when fully labelled, else those with a positive or a rejected span
     of the label. Features are computed once per paragraph, whatever the number of labels."""
@@ -88,7 +87,7 @@ def sequences(document: Document, labels: list[str]) -> Iterator[tuple[object, d
     if not (full or any(positives.values()) or any(negatives.values())):
         return
     counts = word_counts(document.text)
-    rules = rule_spans(document.text) if RULE_FEATURES else None
+    rules = rule_spans(document.text) if settings.rules else None
     for start, end in paragraphs(document.text):
         trainable = {}
         for label in labels:
@@ -100,7 +99,7 @@ def sequences(document: Document, labels: list[str]) -> Iterator[tuple[object, d
             continue
         toks = tokens(document.text, start, end)
         if toks:
-            xseq = features(document.text, toks, counts, rules, affixes=AFFIXES, stances=STANCES)
+            xseq = features(document.text, toks, counts, rules, settings)
             items = pycrfsuite.ItemSequence(xseq)
             yield items, {label: _tags(toks, inside) for label, inside in trainable.items()}
 
@@ -119,7 +118,7 @@ def _fit(trainers: dict, params: dict | None) -> dict[str, bytes]:
     return models
 
 
-def _model(models: dict, calibration: dict | None = None) -> dict:
+def _model(models: dict, settings: FeatureSettings, calibration: dict | None = None) -> dict:
     calibration = calibration or {}
     return {
         "kind": "crf",
@@ -128,17 +127,20 @@ def _model(models: dict, calibration: dict | None = None) -> dict:
         "thresholds": {k: v["threshold"] for k, v in calibration.items() if k in models},
         "lows": {k: v["low"] for k, v in calibration.items() if k in models},
         "lengths": {k: v["lengths"] for k, v in calibration.items() if k in models},
-        "rules": RULE_FEATURES,
-        "window": WINDOW,
-        "affixes": AFFIXES,
-        "stances": STANCES,
+        **settings.stored(),
     }
 
 
-def train(documents: list[Document], params: dict | None = None, calibrated: bool = True) -> dict:
+def train(
+    documents: list[Document],
+    params: dict | None = None,
+    calibrated: bool = True,
+    settings: FeatureSettings = TRAINED,
+) -> dict:
     """One CRF per label with at least one positive span, calibrated (when there are enough
-    documents) on every fifth document by CRFs trained on the others:
-    {"kind", "labels": {label: model bytes}, "threshold", "thresholds", "lows", "lengths"}."""
+    documents) on every fifth document by CRFs trained on the others, over the attributes of
+    `settings`: {"kind", "labels": {label: model bytes}, "threshold", "thresholds", "lows",
+    "lengths", and the settings' keys}."""
     import pycrfsuite
 
     labels = labels_of(documents)
@@ -146,7 +148,7 @@ def train(documents: list[Document], params: dict | None = None, calibrated: boo
     final = {label: [pycrfsuite.Trainer(verbose=False), 0] for label in labels}
     partial = {label: [pycrfsuite.Trainer(verbose=False), 0] for label in labels} if held else {}
     for index, document in enumerate(documents):
-        for items, tags in sequences(document, labels):
+        for items, tags in sequences(document, labels, settings):
             for label, yseq in tags.items():
                 final[label][0].append(items, yseq)
                 final[label][1] += 1
@@ -155,9 +157,9 @@ def train(documents: list[Document], params: dict | None = None, calibrated: boo
                     partial[label][1] += 1
     calibration = {}
     if partial:
-        calibration = calibrate(Tagger(_model(_fit(partial, params))), held)
+        calibration = calibrate(Tagger(_model(_fit(partial, params), settings)), held)
         del partial
-    return _model(_fit(final, params), calibration)
+    return _model(_fit(final, params), settings, calibration)
 
 
 def calibrate(tagger: Tagger, held: list[Document]) -> dict[str, dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -74,7 +75,7 @@ def test_a_model_tags_with_the_neighbour_window_it_was_trained_with():
     ]
     stored = spanmodel.dumps(spantraining.train(documents, calibrated=False))
     new = spanmodel.loads(stored)
-    assert new["window"] == spanmodel.WINDOW == 2
+    assert new["window"] == spanmodel.TRAINED.window == 2
 
     def attributes(model):
         _, _, xseq, _, _ = next(spanmodel.Tagger(model).marginals(NEW_TEXT))
@@ -87,7 +88,7 @@ def test_a_model_tags_with_the_neighbour_window_it_was_trained_with():
     assert old["window"] == 3 and {"3w", "-3w"} <= attributes(old)
 
 
-def test_a_model_tags_with_the_word_affixes_only_when_trained_with_them(monkeypatch):
+def test_a_model_tags_with_the_word_affixes_only_when_trained_with_them():
     """New models learn from prefixes, suffixes and length buckets; a model stored before them
     (trained without, no "affixes" recorded) keeps tagging without them, and still finds."""
     records = archive(12)
@@ -111,8 +112,9 @@ def test_a_model_tags_with_the_word_affixes_only_when_trained_with_them(monkeypa
     assert {"p3=mar", "s2=rs", "s4=hers", "len=3"} <= set(marchers)
     assert spans == ["our land forever"]
 
-    monkeypatch.setattr(spantraining, "AFFIXES", False)  # as trained before affixes existed
-    legacy = json.loads(spanmodel.dumps(spantraining.train(documents, calibrated=False)))
+    before = replace(spanmodel.TRAINED, affixes=False)  # as trained before affixes existed
+    trained = spantraining.train(documents, calibrated=False, settings=before)
+    legacy = json.loads(spanmodel.dumps(trained))
     del legacy["affixes"]
     old = spanmodel.loads(json.dumps(legacy).encode())
     attributes, _, spans = tagged(old)
@@ -120,7 +122,7 @@ def test_a_model_tags_with_the_word_affixes_only_when_trained_with_them(monkeypa
     assert spans == ["our land forever"]
 
 
-def test_a_model_weighs_stance_cues_only_when_trained_with_them(monkeypatch):
+def test_a_model_weighs_stance_cues_only_when_trained_with_them():
     """PolNeAR's cues that the rules leave out ("wants", "hopes", polls "show") are cues of
     their own kind for new models; a model stored before them tags without them."""
     records = archive(12)
@@ -142,8 +144,9 @@ def test_a_model_weighs_stance_cues_only_when_trained_with_them(monkeypatch):
     assert {"stance", "cue"} <= seen["wants"] and {"stance", "cue"} <= seen["show"]
     assert "cueright0" in seen["mayor"] and "stance" not in seen["mayor"]
 
-    monkeypatch.setattr(spantraining, "STANCES", False)  # as trained before stance cues
-    legacy = json.loads(spanmodel.dumps(spantraining.train(documents, calibrated=False)))
+    before = replace(spanmodel.TRAINED, stances=False)  # as trained before stance cues
+    trained = spantraining.train(documents, calibrated=False, settings=before)
+    legacy = json.loads(spanmodel.dumps(trained))
     del legacy["stances"]
     old = spanmodel.loads(json.dumps(legacy).encode())
     seen = tokens(old)

@@ -70,7 +70,7 @@ def test_the_model_tags_the_same_after_the_rules_ran_as_on_its_own():
         spans = [(s["start"], s["end"], s["label"]) for s in record["spans"]]
         documents.append(spanmodel.Document(record["text"], spans, ("slogan",)))
     tagger = spanmodel.Tagger(spantraining.train(documents, calibrated=False))
-    assert tagger.rules
+    assert tagger.settings.rules
     for text in _texts():
         alone = tagger.spans(text)
         segmentation.cache_clear()

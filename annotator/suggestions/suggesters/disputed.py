@@ -66,9 +66,9 @@ def _cues(text: str, lowered: str | None) -> list[tuple[str, float, int, int]]:
     taken: set[int] = set()
     kept = []
     for cue in sorted(found, key=lambda c: (c[3] - c[4], c[3])):  # longest first
-        order, kind, score, start, end = cue
-        if taken.isdisjoint(range(start, end)):
-            taken.update(range(start, end))
+        span = range(cue[3], cue[4])
+        if taken.isdisjoint(span):
+            taken.update(span)
             kept.append(cue)
     return [(kind, score, start, end) for _, kind, score, start, end in sorted(kept)]
 

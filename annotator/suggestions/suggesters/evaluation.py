@@ -108,13 +108,13 @@ def span_counts(
     for ps, pe in pred:
         while first < len(gold) and gold[first][1] <= ps:
             first += 1
-        for gs, ge in gold[first:]:
-            if gs >= pe:
-                break
+        k = first
+        while k < len(gold) and gold[k][0] < pe:
+            gs, ge = gold[k]
             common = min(pe, ge) - max(ps, gs)
-            if common > 0:
-                credit_pred += common / (pe - ps)
-                credit_gold += common / (ge - gs)
+            credit_pred += common / (pe - ps)
+            credit_gold += common / (ge - gs)
+            k += 1
     return credit_pred, len(pred), credit_gold, len(gold)
 
 

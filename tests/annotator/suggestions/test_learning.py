@@ -450,10 +450,7 @@ def test_a_run_extends_over_the_less_sure_neighbours_of_a_sure_token_up_to_a_new
     begins = [False] * len(toks)
 
     def found(threshold, low=None):
-        return [
-            text[toks[i][0] : toks[j - 1][1]]
-            for i, j, _ in spandecoding.candidates(text, toks, inside, begins, threshold, low)
-        ]
+        return _decoded(text, inside, threshold, low, begins)
 
     assert found(0.5) == ["said"]
     assert found(0.1) == ["Officials said on Monday that the bridge would close", "rained"]
@@ -493,7 +490,7 @@ def test_calibration_extends_runs_only_when_held_back_spans_reach_past_the_sure_
     result = spantraining.calibrate(_Marginals(inside), held)["sourced"]
     assert result["low"] < 0.3 < result["threshold"]
     text = held[0].text
-    assert [text[s:e] for s, e in _decoded(text, inside[text], result)] == [
+    assert _decoded(text, inside[text], result["threshold"], result["low"]) == [
         "Officials said the bridge 0 would close"
     ]
     # Not when extending is better by less than the margin.
@@ -507,13 +504,13 @@ def test_calibration_extends_runs_only_when_held_back_spans_reach_past_the_sure_
     assert result["low"] == result["threshold"] > 0.3
 
 
-def _decoded(text, inside, calibrated):
+def _decoded(text, inside, threshold, low=None, begins=None):
+    """The texts of the spans decoded from per-token probabilities of the whole text."""
     toks = spanmodel.tokens(text, 0, len(text))
+    begins = [False] * len(toks) if begins is None else begins
     return [
-        (toks[i][0], toks[j - 1][1])
-        for i, j, _ in spandecoding.candidates(
-            text, toks, inside, [False] * len(toks), calibrated["threshold"], calibrated["low"]
-        )
+        text[toks[i][0] : toks[j - 1][1]]
+        for i, j, _ in spandecoding.candidates(text, toks, inside, begins, threshold, low)
     ]
 
 
@@ -524,11 +521,7 @@ def test_a_span_does_not_end_on_a_word_leading_on_nor_on_a_quote_facing_outwards
 
     def found(first, last):
         inside = [1.0 if first <= k <= last else 0.0 for k in range(len(toks))]
-        begins = [k == first for k in range(len(toks))]
-        return [
-            text[toks[i][0] : toks[j - 1][1]]
-            for i, j, _ in spandecoding.candidates(text, toks, inside, begins, 0.5)
-        ]
+        return _decoded(text, inside, 0.5, begins=[k == first for k in range(len(toks))])
 
     assert found(words.index("pact"), words.index("“")) == ["pact was signed"]
     assert found(words.index("”"), words.index("war")) == ["of the war"]
